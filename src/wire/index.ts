@@ -1,0 +1,5 @@
+export * from './codec.js';
+export * from './codec-error.js';
+export * from './context.js';
+export * from './reader.js';
+export * from './writer.js';
