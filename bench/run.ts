@@ -28,6 +28,9 @@ const header = [
   '',
 ].join('\n');
 if (only.length === 0) {
-  writeFileSync('BENCHMARKS.md', `${header}${results.map((r) => `\n## ${r.title}\n\n${r.markdown}\n`).join('')}`);
+  writeFileSync(
+    'BENCHMARKS.md',
+    `${header}${results.map((r) => `\n## ${r.title}\n\n${r.markdown}\n`).join('')}`,
+  );
   process.stderr.write('bench: wrote BENCHMARKS.md\n');
 }
