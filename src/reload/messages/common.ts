@@ -1,0 +1,173 @@
+import { bytesToBigInt } from '../../core/bytes.js';
+import {
+  type KindId,
+  type NodeId,
+  nodeIdToBytes,
+  type ResourceId,
+  kindId as toKindId,
+} from '../../core/ids.js';
+import { formatIPv4, formatIPv6, parseIPv4, parseIPv6 } from '../../core/ip.js';
+import { type Codec, CodecError, mapCodec, type Reader, u32, u64, type Writer } from '../../wire/index.js';
+import { AddressType, DestinationType } from './codes.js';
+
+/**
+ * Basic RELOAD types (RFC 6940 §6.3.1, §6.3.2.2, §6.3.4 ... in the order the RFC defines them).
+ */
+
+/** `opaque NodeId[NodeIdLength]`: raw bytes, width from the overlay (RFC 6940 §6.3.1). */
+export const nodeId: Codec<NodeId> = {
+  encode: (w, v) => void w.bytes(nodeIdToBytes(v, w.ctx.nodeIdLength)),
+  decode: (r) => bytesToBigInt(r.bytes(r.ctx.nodeIdLength)) as NodeId,
+};
+
+/** `opaque ResourceId<0..2^8-1>` (RFC 6940 §6.3.1); 255 is never used, 254 is the maximum in practice. */
+export const resourceId: Codec<ResourceId> = {
+  encode: (w, v) => void w.opaque(1, v, 0, 254, 'ResourceId'),
+  decode: (r) => r.opaque(1, 0, 254, 'ResourceId') as ResourceId,
+};
+
+/** `uint32 KindId` (RFC 6940 §7.4.1). */
+export const kindIdCodec: Codec<KindId> = mapCodec(
+  u32,
+  (v) => toKindId(v),
+  (v) => v,
+);
+
+/** Times are uint64 milliseconds since the POSIX epoch (RFC 6940 §7.1 storage_time, §6.4.2.4 PingAns). */
+export const time: Codec<bigint> = u64;
+
+/**
+ * RFC 6940 §6.3.4:
+ *   struct { AddressType type; uint8 length;
+ *            select (type) { case ipv4_address: IPv4AddrPort v4addr_port;
+ *                            case ipv6_address: IPv6AddrPort v6addr_port; }; } IpAddressPort;
+ * Unknown address types can be carried through thanks to `length`.
+ */
+export type IpAddressPort =
+  | { readonly family: 'ipv4'; readonly address: string; readonly port: number }
+  | { readonly family: 'ipv6'; readonly address: string; readonly port: number }
+  | { readonly family: 'unknown'; readonly type: number; readonly data: Uint8Array };
+
+export const ipAddressPort: Codec<IpAddressPort> = {
+  encode: (w, v) => {
+    switch (v.family) {
+      case 'ipv4': {
+        const a = parseIPv4(v.address);
+        if (a === undefined) throw new CodecError(`not an IPv4 address: ${v.address}`);
+        w.u8(AddressType.ipv4_address).u8(6).bytes(a).u16(v.port);
+        return;
+      }
+      case 'ipv6': {
+        const a = parseIPv6(v.address);
+        if (a === undefined) throw new CodecError(`not an IPv6 address: ${v.address}`);
+        w.u8(AddressType.ipv6_address).u8(18).bytes(a).u16(v.port);
+        return;
+      }
+      case 'unknown':
+        if (v.type === AddressType.ipv4_address || v.type === AddressType.ipv6_address || v.type === 0) {
+          throw new CodecError(`address type ${v.type} must use its own family`);
+        }
+        w.u8(v.type).opaque(1, v.data);
+        return;
+    }
+  },
+  decode: (r) => {
+    const at = r.offset;
+    const type = r.u8();
+    const body = r.vector(1, 0, 255, 'IpAddressPort');
+    switch (type) {
+      case AddressType.ipv4_address: {
+        if (body.remaining !== 6)
+          throw new CodecError(`IPv4 IpAddressPort length ${body.remaining}, want 6`, at);
+        const address = formatIPv4(body.bytes(4));
+        return { family: 'ipv4', address, port: body.u16() };
+      }
+      case AddressType.ipv6_address: {
+        if (body.remaining !== 18)
+          throw new CodecError(`IPv6 IpAddressPort length ${body.remaining}, want 18`, at);
+        const address = formatIPv6(body.bytes(16));
+        return { family: 'ipv6', address, port: body.u16() };
+      }
+      case 0:
+        throw new CodecError('IpAddressPort type 0 is reserved', at);
+      default:
+        return { family: 'unknown', type, data: body.rest() };
+    }
+  },
+};
+
+/**
+ * RFC 6940 §6.3.2.2 Destination. Two forms, told apart by the top bit of the first byte:
+ * - compressed: a uint16 with the top bit set, an opaque id minted by a forwarding peer (list compression);
+ * - TLV: type (1 node, 2 resource, 3 opaque_id_type), uint8 length, then the value.
+ * Unknown TLV types decode (their length lets us skip them) so the routing layer can answer an error.
+ */
+export type Destination =
+  | { readonly type: 'node'; readonly id: NodeId }
+  | { readonly type: 'resource'; readonly id: ResourceId }
+  | { readonly type: 'opaque'; readonly id: Uint8Array }
+  | { readonly type: 'compressed'; readonly id: number }
+  | { readonly type: 'unknown'; readonly code: number; readonly data: Uint8Array };
+
+export const destination: Codec<Destination> = {
+  encode: (w: Writer, d: Destination) => {
+    switch (d.type) {
+      case 'compressed':
+        if (d.id < 0x8000 || d.id > 0xffff)
+          throw new CodecError(`compressed destination must have its top bit set`);
+        w.u16(d.id);
+        return;
+      case 'node':
+        w.u8(DestinationType.node).vector(1, () => nodeId.encode(w, d.id));
+        return;
+      case 'resource':
+        w.u8(DestinationType.resource).vector(1, () => resourceId.encode(w, d.id));
+        return;
+      case 'opaque':
+        w.u8(DestinationType.opaque_id_type).vector(1, () => w.opaque(1, d.id, 0, 254, 'opaque_id'));
+        return;
+      case 'unknown':
+        if (d.code === 0 || d.code >= 0x80 || DestinationType.isKnown(d.code)) {
+          throw new CodecError(`destination type ${d.code} cannot be encoded as unknown`);
+        }
+        w.u8(d.code).opaque(1, d.data);
+        return;
+    }
+  },
+  decode: (r: Reader): Destination => {
+    const at = r.offset;
+    const first = r.peekU8();
+    if (first & 0x80) return { type: 'compressed', id: r.u16() };
+    const type = r.u8();
+    const body = r.vector(1, 0, 255, 'Destination');
+    let d: Destination;
+    switch (type) {
+      case DestinationType.node:
+        if (body.remaining !== r.ctx.nodeIdLength) {
+          throw new CodecError(`node destination length ${body.remaining}, want ${r.ctx.nodeIdLength}`, at);
+        }
+        d = { type: 'node', id: nodeId.decode(body) };
+        break;
+      case DestinationType.resource:
+        d = { type: 'resource', id: resourceId.decode(body) };
+        break;
+      case DestinationType.opaque_id_type:
+        d = { type: 'opaque', id: body.opaque(1, 0, 254, 'opaque_id') };
+        break;
+      case DestinationType.invalid:
+        throw new CodecError('destination type 0 is invalid', at);
+      default:
+        return { type: 'unknown', code: type, data: body.rest() };
+    }
+    body.end('Destination');
+    return d;
+  },
+};
+
+export function nodeDestination(id: NodeId): Destination {
+  return { type: 'node', id };
+}
+
+export function resourceDestination(id: ResourceId): Destination {
+  return { type: 'resource', id };
+}

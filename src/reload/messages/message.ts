@@ -1,0 +1,54 @@
+import { type CodecContext, CodecError, DEFAULT_CONTEXT, Reader, Writer } from '../../wire/index.js';
+import { type MessageContents, messageContents } from './contents.js';
+import { decodeForwarded, encodeForwarded, type ForwardingHeader, isUnfragmented } from './header.js';
+import { type SecurityBlock, securityBlock } from './security.js';
+
+/**
+ * A whole RELOAD message (RFC 6940 §6.3): ForwardingHeader ‖ MessageContents ‖ SecurityBlock.
+ * Forwarding peers only look at the header (decodeForwarded); the final destination decodes the rest.
+ */
+export interface ReloadMessage {
+  readonly header: ForwardingHeader;
+  readonly contents: MessageContents;
+  readonly security: SecurityBlock;
+}
+
+export function encodePayload(
+  contents: MessageContents,
+  security: SecurityBlock,
+  ctx = DEFAULT_CONTEXT,
+): Uint8Array {
+  const w = new Writer(ctx, 64 + contents.body.length);
+  messageContents.encode(w, contents);
+  securityBlock.encode(w, security);
+  return w.finish();
+}
+
+export interface DecodedPayload {
+  readonly contents: MessageContents;
+  /** The MessageContents exactly as received: the message signature covers these bytes (RFC 6940 §7.1). */
+  readonly contentsBytes: Uint8Array;
+  readonly security: SecurityBlock;
+}
+
+/** Splits a reassembled payload into MessageContents and SecurityBlock; nothing may follow them. */
+export function decodePayload(payload: Uint8Array, ctx: CodecContext = DEFAULT_CONTEXT): DecodedPayload {
+  const r = new Reader(payload, ctx);
+  const contents = messageContents.decode(r);
+  const contentsBytes = payload.subarray(0, r.offset);
+  const security = securityBlock.decode(r);
+  r.end('message');
+  return { contents, contentsBytes, security };
+}
+
+export function encodeMessage(m: ReloadMessage, ctx: CodecContext = DEFAULT_CONTEXT): Uint8Array {
+  return encodeForwarded(m.header, encodePayload(m.contents, m.security, ctx), ctx);
+}
+
+/** Decodes an unfragmented message; a fragment must be reassembled first (reload/routing). */
+export function decodeMessage(bytes: Uint8Array, ctx: CodecContext = DEFAULT_CONTEXT): ReloadMessage {
+  const { header, payload } = decodeForwarded(bytes, ctx);
+  if (!isUnfragmented(header)) throw new CodecError('message is a fragment; reassemble it first', 12);
+  const { contents, security } = decodePayload(payload, ctx);
+  return { header, contents, security };
+}
