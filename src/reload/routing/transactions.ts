@@ -12,9 +12,11 @@ import { TimerTable } from '../../core/timer-table.js';
 export interface PendingRequest<T> {
   readonly id: TransactionId;
   readonly context: T;
+  readonly maxTransmissions: number;
   /** How many times it has been sent. */
   transmissions: number;
   readonly firstSentAt: number;
+  readonly interval: number;
 }
 
 export interface TransactionOptions {
@@ -36,8 +38,21 @@ export class TransactionTable<T> {
   }
 
   /** Records a request that was just sent for the first time. */
-  start(id: TransactionId, context: T, now: number, interval = this.#interval): PendingRequest<T> {
-    const p: PendingRequest<T> = { id, context, transmissions: 1, firstSentAt: now };
+  start(
+    id: TransactionId,
+    context: T,
+    now: number,
+    interval = this.#interval,
+    maxTransmissions = this.#max,
+  ): PendingRequest<T> {
+    const p: PendingRequest<T> = {
+      id,
+      context,
+      transmissions: 1,
+      firstSentAt: now,
+      maxTransmissions: Math.max(1, Math.min(maxTransmissions, this.#max)),
+      interval,
+    };
     this.#pending.set(id, p);
     this.#timers.set(id, now + interval);
     return p;
@@ -70,12 +85,12 @@ export class TransactionTable<T> {
     for (const id of this.#timers.expire(now)) {
       const p = this.#pending.get(id);
       if (p === undefined) continue;
-      if (p.transmissions >= this.#max) {
+      if (p.transmissions >= p.maxTransmissions) {
         this.#pending.delete(id);
         failed.push(p);
       } else {
         p.transmissions++;
-        this.#timers.set(id, now + this.#interval);
+        this.#timers.set(id, now + p.interval);
         retransmit.push(p);
       }
     }

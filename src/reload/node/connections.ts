@@ -1,0 +1,108 @@
+import type { NodeId } from '../../core/ids.js';
+import type { StreamLink } from '../link/stream-link.js';
+import type { LinkId } from '../routing/types.js';
+
+/**
+ * The Connection Table (RFC 6940 §9.? "the set of nodes to which a node is directly connected"): every
+ * TLS link, including links to nodes that are not (yet) in the routing table.
+ */
+export type ConnectionPurpose =
+  /** To a bootstrap node's address, before its Node-ID is known (RFC 6940 §11.4). */
+  | 'bootstrap'
+  /** Set up by an Attach exchange (RFC 6940 §6.5.1). */
+  | 'attach'
+  /** Accepted on our listener; the peer tells who it is with its certificate. */
+  | 'accepted';
+
+export interface Connection {
+  readonly id: LinkId;
+  readonly purpose: ConnectionPurpose;
+  /** The Node-ID the link must authenticate as (Attach), or undefined (bootstrap, accepted). */
+  readonly expected: NodeId | undefined;
+  state: 'connecting' | 'up' | 'closed';
+  /** The authenticated Node-ID of the far end, once TLS is up. */
+  peer: NodeId | undefined;
+  link: StreamLink | undefined;
+  readonly openedAt: number;
+  upAt: number | undefined;
+}
+
+export class ConnectionTable {
+  readonly #byLink = new Map<LinkId, Connection>();
+  readonly #byPeer = new Map<NodeId, LinkId>();
+  #nextId = 1;
+
+  allocate(): LinkId {
+    const id = this.#nextId as LinkId;
+    this.#nextId++;
+    return id;
+  }
+
+  add(c: Connection): void {
+    this.#byLink.set(c.id, c);
+  }
+
+  get(id: LinkId): Connection | undefined {
+    return this.#byLink.get(id);
+  }
+
+  /** Marks a link up with its authenticated peer; the newest link to a peer becomes its preferred one. */
+  up(id: LinkId, peer: NodeId, link: StreamLink, now: number): Connection | undefined {
+    const c = this.#byLink.get(id);
+    if (c === undefined) return undefined;
+    c.state = 'up';
+    c.peer = peer;
+    c.link = link;
+    c.upAt = now;
+    this.#byPeer.set(peer, id);
+    return c;
+  }
+
+  remove(id: LinkId): Connection | undefined {
+    const c = this.#byLink.get(id);
+    if (c === undefined) return undefined;
+    c.state = 'closed';
+    this.#byLink.delete(id);
+    if (c.peer !== undefined && this.#byPeer.get(c.peer) === id) {
+      this.#byPeer.delete(c.peer);
+      // Another live link to the same peer (after a glare) takes over.
+      for (const other of this.#byLink.values()) {
+        if (other.peer === c.peer && other.state === 'up') {
+          this.#byPeer.set(c.peer, other.id);
+          break;
+        }
+      }
+    }
+    return c;
+  }
+
+  linkTo(peer: NodeId): LinkId | undefined {
+    return this.#byPeer.get(peer);
+  }
+
+  /** A live, non-suspect link to the peer. */
+  isUsable(peer: NodeId): boolean {
+    const id = this.#byPeer.get(peer);
+    if (id === undefined) return false;
+    const c = this.#byLink.get(id);
+    return c !== undefined && c.state === 'up' && c.link !== undefined && !c.link.suspect;
+  }
+
+  peers(): NodeId[] {
+    return [...this.#byPeer.keys()];
+  }
+
+  all(): IterableIterator<Connection> {
+    return this.#byLink.values();
+  }
+
+  get size(): number {
+    return this.#byLink.size;
+  }
+
+  get upCount(): number {
+    let n = 0;
+    for (const c of this.#byLink.values()) if (c.state === 'up') n++;
+    return n;
+  }
+}

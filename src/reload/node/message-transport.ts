@@ -1,0 +1,492 @@
+import { TypedEmitter } from '../../core/events.js';
+import type { NodeId, TransactionId } from '../../core/ids.js';
+import type { Logger } from '../../core/logger.js';
+import type { Random } from '../../core/random.js';
+import { TimerTable } from '../../core/timer-table.js';
+import { type CodecContext, CodecError, encode } from '../../wire/index.js';
+import { StreamLink } from '../link/stream-link.js';
+import { ErrorCode, isRequestCode, RELOAD_VERSION } from '../messages/codes.js';
+import type { Destination } from '../messages/common.js';
+import { type MessageContents, messageContents } from '../messages/contents.js';
+import {
+  decodeForwarded,
+  encodeForwarded,
+  type ForwardingHeader,
+  parseFragment,
+  UNFRAGMENTED,
+} from '../messages/header.js';
+import { decodePayload } from '../messages/message.js';
+import { securityBlock } from '../messages/security.js';
+import { route } from '../routing/forwarder.js';
+import { fragmentPayload, Reassembler } from '../routing/fragments.js';
+import type { LinkId, RoutingEnv } from '../routing/types.js';
+import { type Connection, type ConnectionPurpose, ConnectionTable } from './connections.js';
+import type { MessageSecurity, TopologyRouting } from './ports.js';
+import { Requester } from './requester.js';
+import { Responder } from './responder.js';
+import { type LocalDelivery, peekCode, type Sender } from './sender.js';
+import { TransportStats } from './stats.js';
+import type { NodeOutput, RequestHandler, RequestResult, RequestSpec } from './types.js';
+
+/**
+ * RFC 6940 §5's Message Transport and Forwarding & Link Management layers as one sans-I/O core:
+ * TLS-link byte streams and `now` in; bytes to write, connections to open and close out. This file is
+ * the forwarding core (links, routing, fragments, local delivery); requester.ts and responder.ts are
+ * the two ends of a transaction.
+ */
+export interface MessageTransportOptions {
+  readonly overlayHash: number;
+  readonly configurationSequence: number;
+  readonly nodeIdLength: number;
+  readonly initialTtl: number;
+  readonly maxMessageSize: number;
+  readonly reliabilityTimer: number;
+  /** Fragment messages larger than this on every link (RFC 6940 §6.7); undefined = never. */
+  readonly fragmentSize?: number;
+  readonly linkFailureGrace?: number;
+  readonly minRto?: number;
+}
+
+export interface MessageTransportDeps {
+  readonly localId: NodeId;
+  readonly security: MessageSecurity;
+  readonly random: Random;
+  readonly log: Logger;
+  readonly topology: TopologyRouting;
+}
+
+export interface TransportEvents {
+  'link-up': { readonly link: LinkId; readonly peer: NodeId; readonly purpose: ConnectionPurpose };
+  'link-down': { readonly link: LinkId; readonly peer: NodeId | undefined; readonly reason: string };
+  'link-suspect': { readonly link: LinkId; readonly peer: NodeId | undefined; readonly suspect: boolean };
+  [event: string]: unknown;
+}
+
+export class MessageTransport {
+  readonly connections = new ConnectionTable();
+  readonly events = new TypedEmitter<TransportEvents>();
+  readonly stats = new TransportStats();
+  readonly localId: NodeId;
+  readonly responder: Responder;
+  readonly #requester: Requester;
+  readonly #opts: MessageTransportOptions;
+  readonly #deps: MessageTransportDeps;
+  readonly #ctx: CodecContext;
+  readonly #env: RoutingEnv;
+  readonly #reassembler: Reassembler;
+  readonly #linkTimers = new TimerTable<LinkId>();
+  #outputs: NodeOutput[] = [];
+  #loopback: LocalDelivery[] = [];
+  #pumping = false;
+  #clock = 0;
+
+  constructor(opts: MessageTransportOptions, deps: MessageTransportDeps) {
+    this.#opts = opts;
+    this.#deps = deps;
+    this.localId = deps.localId;
+    this.#ctx = { nodeIdLength: opts.nodeIdLength };
+    this.#reassembler = new Reassembler({ maxMessageSize: opts.maxMessageSize });
+    const { topology } = deps;
+    const conns = this.connections;
+    this.#env = {
+      localId: deps.localId,
+      nodeIdLength: opts.nodeIdLength,
+      overlay: opts.overlayHash,
+      initialTtl: opts.initialTtl,
+      isResponsible: (r) => topology.isResponsible(r),
+      coversNodeId: (id) => topology.coversNodeId(id),
+      linkTo: (id) => (conns.isUsable(id) ? conns.linkTo(id) : undefined),
+      nextHopToward: (t, exclude) => topology.nextHopToward(t, (id) => conns.isUsable(id), exclude),
+    };
+    const sender = this.#sender();
+    this.#requester = new Requester(sender, deps.random, opts.reliabilityTimer);
+    this.responder = new Responder(sender, opts.configurationSequence);
+  }
+
+  get codecContext(): CodecContext {
+    return this.#ctx;
+  }
+
+  get configurationSequence(): number {
+    return this.responder.configurationSequence;
+  }
+
+  setConfigurationSequence(n: number): void {
+    this.responder.configurationSequence = n;
+  }
+
+  get pendingRequests(): number {
+    return this.#requester.pendingCount;
+  }
+
+  /** Registers the handler for one request code (one handler per message code). */
+  handle(code: number, handler: RequestHandler): void {
+    this.responder.handle(code, handler);
+  }
+
+  /** Sends a request; `callback` gets exactly one answer, error or timeout. */
+  request(spec: RequestSpec, now: number, callback: (r: RequestResult) => void): TransactionId {
+    this.#clock = now;
+    const id = this.#requester.request(spec, now, callback);
+    this.#pump(now);
+    return id;
+  }
+
+  // ---- driver inputs -------------------------------------------------------------------------------
+
+  /** Asks the driver to open a TLS connection (as client) and returns its link id. */
+  connect(
+    host: string,
+    port: number,
+    expected: NodeId | undefined,
+    purpose: ConnectionPurpose,
+    now: number,
+  ): LinkId {
+    const id = this.connections.allocate();
+    this.connections.add(this.#connection(id, purpose, expected, now));
+    this.#outputs.push({ type: 'connect', link: id, host, port, expected });
+    return id;
+  }
+
+  /**
+   * The driver finished TLS on an outgoing connection; `peerIds` are the Node-IDs of the authenticated
+   * certificate. Returns false (and asks to close) when it is not the node we expected (RFC 6940 §6.5.1:
+   * each side checks that the certificate matches the Node-ID it expected).
+   */
+  linkUp(link: LinkId, peerIds: readonly NodeId[], now: number): boolean {
+    this.#clock = now;
+    const c = this.connections.get(link);
+    if (c === undefined || c.state !== 'connecting') return false;
+    if (c.expected !== undefined && !peerIds.includes(c.expected)) {
+      this.#close(c, 'certificate does not carry the expected Node-ID');
+      return false;
+    }
+    const peer = c.expected ?? peerIds[0];
+    if (peer === undefined || peer === this.localId) {
+      this.#close(c, peer === undefined ? 'certificate carries no Node-ID' : 'connected to ourselves');
+      return false;
+    }
+    this.#bringUp(c, peer, now);
+    return true;
+  }
+
+  /** The driver accepted an incoming TLS connection from a peer with these Node-IDs. */
+  accept(peerIds: readonly NodeId[], now: number): LinkId | undefined {
+    this.#clock = now;
+    const peer = peerIds[0];
+    if (peer === undefined || peer === this.localId) return undefined;
+    const c = this.#connection(this.connections.allocate(), 'accepted', undefined, now);
+    this.connections.add(c);
+    this.#bringUp(c, peer, now);
+    return c.id;
+  }
+
+  /** Bytes read from a link's TLS stream. */
+  linkData(link: LinkId, bytes: Uint8Array, now: number): void {
+    this.#clock = now;
+    const c = this.connections.get(link);
+    if (c?.link === undefined) return;
+    this.stats.bytesIn += bytes.length;
+    c.link.receive(bytes, now);
+    this.#flushLink(c, now);
+    this.#pump(now);
+  }
+
+  /** The driver's connection closed or could not be opened. */
+  linkClosed(link: LinkId, reason: string, now: number): void {
+    this.#clock = now;
+    const c = this.connections.get(link);
+    if (c !== undefined) this.#drop(c, reason);
+  }
+
+  /** Closes a link on the node's own initiative. */
+  closeLink(link: LinkId, reason: string): void {
+    const c = this.connections.get(link);
+    if (c !== undefined) this.#close(c, reason);
+  }
+
+  handleTimeout(now: number): void {
+    this.#clock = now;
+    for (const id of this.#linkTimers.expire(now)) {
+      const c = this.connections.get(id);
+      if (c?.link === undefined) continue;
+      c.link.handleTimeout(now);
+      this.#flushLink(c, now);
+    }
+    this.#requester.handleTimeout(now);
+    this.#reassembler.handleTimeout(now);
+    this.responder.handleTimeout(now);
+    this.#pump(now);
+  }
+
+  nextDeadline(): number | undefined {
+    let min: number | undefined;
+    for (const d of [
+      this.#linkTimers.nextDeadline(),
+      this.#requester.nextDeadline(),
+      this.#reassembler.nextDeadline(),
+      this.responder.nextDeadline(),
+    ]) {
+      if (d !== undefined && (min === undefined || d < min)) min = d;
+    }
+    return min;
+  }
+
+  pollOutput(): NodeOutput | undefined {
+    return this.#outputs.shift();
+  }
+
+  /** Fails every pending request and closes every link (the node is leaving). */
+  shutdown(reason: string): void {
+    this.#requester.abortAll(reason);
+    for (const c of [...this.connections.all()]) this.#close(c, reason);
+  }
+
+  // ---- sending -------------------------------------------------------------------------------------
+
+  #sender(): Sender {
+    return {
+      localId: this.localId,
+      ctx: this.#ctx,
+      stats: this.stats,
+      nodeIdLength: this.#opts.nodeIdLength,
+      clock: () => this.#clock,
+      signedPayload: (txid, contents) => this.#signedPayload(txid, contents),
+      newHeader: (txid, destination) => this.#newHeader(txid, destination),
+      originate: (header, payload, code, via, now) => this.#originate(header, payload, code, via, now),
+    };
+  }
+
+  #newHeader(transactionId: TransactionId, destination: readonly Destination[]): ForwardingHeader {
+    return {
+      overlay: this.#opts.overlayHash,
+      configurationSequence: this.responder.configurationSequence,
+      version: RELOAD_VERSION,
+      ttl: this.#opts.initialTtl,
+      fragment: UNFRAGMENTED,
+      transactionId,
+      maxResponseLength: 0,
+      viaList: [],
+      destinationList: destination,
+      options: [],
+    };
+  }
+
+  #signedPayload(transactionId: TransactionId, contents: MessageContents): Uint8Array {
+    const contentsBytes = encode(messageContents, contents, this.#ctx);
+    const security = this.#deps.security.sign(this.#opts.overlayHash, transactionId, contentsBytes);
+    const securityBytes = encode(securityBlock, security, this.#ctx);
+    const payload = new Uint8Array(contentsBytes.length + securityBytes.length);
+    payload.set(contentsBytes);
+    payload.set(securityBytes, contentsBytes.length);
+    return payload;
+  }
+
+  #originate(
+    header: ForwardingHeader,
+    payload: Uint8Array,
+    code: number,
+    via: LinkId | undefined,
+    now: number,
+  ): boolean {
+    if (header.destinationList.length === 0) {
+      // An answer to a request this node sent to itself.
+      this.#loopback.push({ header, payload, link: undefined, previousHop: undefined });
+      return true;
+    }
+    if (via !== undefined) {
+      const c = this.connections.get(via);
+      if (c?.link === undefined || c.state !== 'up') return false;
+      this.#transmit(c, header, payload, code, now);
+      return true;
+    }
+    const d = route(this.#env, { header, code, previousHop: undefined });
+    switch (d.action) {
+      case 'forward': {
+        const c = this.connections.get(d.link);
+        if (c === undefined) return false;
+        this.#transmit(c, d.header, payload, code, now);
+        return true;
+      }
+      case 'deliver':
+        this.#loopback.push({ header: d.header, payload, link: undefined, previousHop: undefined });
+        return true;
+      case 'error':
+      case 'drop':
+        // Nowhere to send it yet: a request's retransmission timer tries again, then it times out.
+        this.#deps.log.debug({ reason: d.reason, code }, 'cannot route own message');
+        return false;
+    }
+  }
+
+  #transmit(
+    c: Connection,
+    header: ForwardingHeader,
+    payload: Uint8Array,
+    code: number | undefined,
+    now: number,
+  ): void {
+    const link = c.link;
+    if (link === undefined) return;
+    const bytes = encodeForwarded(header, payload, this.#ctx);
+    const frag = this.#opts.fragmentSize;
+    const pieces =
+      frag !== undefined && bytes.length > frag
+        ? fragmentPayload(header, payload, frag - (bytes.length - payload.length)).map(([h, p]) =>
+            encodeForwarded(h, p, this.#ctx),
+          )
+        : [bytes];
+    for (const piece of pieces) {
+      // RFC 6940 §6.6.?: nothing above max-message-size goes on a link.
+      if (piece.length > this.#opts.maxMessageSize) {
+        this.stats.drop('message too large to send');
+        return;
+      }
+      link.send(piece, now);
+    }
+    if (code !== undefined) this.stats.countOut(code);
+    this.#flushLink(c, now);
+  }
+
+  // ---- receiving -----------------------------------------------------------------------------------
+
+  #flushLink(c: Connection, now: number): void {
+    const link = c.link;
+    if (link === undefined) return;
+    for (let out = link.pollTransmit(); out !== undefined; out = link.pollTransmit()) {
+      this.stats.bytesOut += out.length;
+      this.#outputs.push({ type: 'transmit', link: c.id, bytes: out });
+    }
+    for (let e = link.pollEvent(); e !== undefined; e = link.pollEvent()) {
+      if (e.type === 'message') this.#onMessage(c, e.bytes, now);
+      else if (e.type === 'suspect' || e.type === 'recovered') {
+        this.events.emit('link-suspect', { link: c.id, peer: c.peer, suspect: e.type === 'suspect' });
+      } else if (e.type === 'failed') {
+        this.#close(c, e.reason);
+        return;
+      }
+    }
+    const d = link.nextDeadline();
+    if (d === undefined) this.#linkTimers.clear(c.id);
+    else this.#linkTimers.set(c.id, d);
+  }
+
+  #onMessage(c: Connection, bytes: Uint8Array, now: number): void {
+    let header: ForwardingHeader;
+    let payload: Uint8Array;
+    try {
+      ({ header, payload } = decodeForwarded(bytes, this.#ctx));
+    } catch (e) {
+      if (!(e instanceof CodecError)) throw e;
+      this.stats.drop('malformed forwarding header');
+      return;
+    }
+    const code = parseFragment(header.fragment).offset === 0 ? peekCode(payload) : undefined;
+    this.stats.countIn(code);
+    const d = route(this.#env, { header, code, previousHop: c.peer });
+    switch (d.action) {
+      case 'forward': {
+        const next = this.connections.get(d.link);
+        if (next === undefined) return;
+        this.stats.forwarded++;
+        this.#transmit(next, d.header, payload, undefined, now);
+        return;
+      }
+      case 'error':
+        this.responder.sendError(header, c.peer, d.code, d.reason, now);
+        return;
+      case 'drop':
+        this.stats.drop(d.reason);
+        return;
+      case 'deliver': {
+        const r = this.#reassembler.add(d.header, payload, now);
+        if (r.status === 'complete') {
+          this.#loopback.push({ header: r.header, payload: r.payload, link: c.id, previousHop: c.peer });
+        } else if (r.status === 'dropped') {
+          this.stats.drop(r.reason);
+        }
+        return;
+      }
+    }
+  }
+
+  /** Processes deliveries to this node one at a time, so handlers that send requests never re-enter. */
+  #pump(now: number): void {
+    if (this.#pumping) return;
+    this.#pumping = true;
+    try {
+      for (let d = this.#loopback.shift(); d !== undefined; d = this.#loopback.shift())
+        this.#deliverLocal(d, now);
+    } finally {
+      this.#pumping = false;
+    }
+  }
+
+  #deliverLocal(d: LocalDelivery, now: number): void {
+    let decoded: ReturnType<typeof decodePayload>;
+    try {
+      decoded = decodePayload(d.payload, this.#ctx);
+    } catch (e) {
+      if (!(e instanceof CodecError)) throw e;
+      this.stats.drop('malformed message contents');
+      const code = peekCode(d.payload);
+      if (code !== undefined && isRequestCode(code)) {
+        this.responder.sendError(d.header, d.previousHop, ErrorCode.Error_Invalid_Message, e.message, now);
+      }
+      return;
+    }
+    const { contents, contentsBytes, security } = decoded;
+    // RFC 6940 §7.1: the final destination verifies the signature; a message that fails is dropped silently.
+    const signer = this.#deps.security.verify(
+      this.#opts.overlayHash,
+      d.header.transactionId,
+      contentsBytes,
+      security,
+      now,
+    );
+    if ('rejected' in signer) {
+      this.stats.drop(`bad signature: ${signer.rejected}`);
+      return;
+    }
+    if (isRequestCode(contents.code)) this.responder.onRequest(d, contents, signer, now);
+    else this.#requester.onAnswer(d, contents, signer, now);
+  }
+
+  // ---- links ---------------------------------------------------------------------------------------
+
+  #connection(id: LinkId, purpose: ConnectionPurpose, expected: NodeId | undefined, now: number): Connection {
+    return {
+      id,
+      purpose,
+      expected,
+      state: 'connecting',
+      peer: undefined,
+      link: undefined,
+      openedAt: now,
+      upAt: undefined,
+    };
+  }
+
+  #bringUp(c: Connection, peer: NodeId, now: number): void {
+    const link = new StreamLink({
+      maxMessageSize: this.#opts.maxMessageSize,
+      ...(this.#opts.linkFailureGrace === undefined ? {} : { failureGrace: this.#opts.linkFailureGrace }),
+      ...(this.#opts.minRto === undefined ? {} : { minRto: this.#opts.minRto }),
+    });
+    this.connections.up(c.id, peer, link, now);
+    this.events.emit('link-up', { link: c.id, peer, purpose: c.purpose });
+  }
+
+  #close(c: Connection, reason: string): void {
+    if (c.state === 'closed') return;
+    this.#outputs.push({ type: 'close', link: c.id, reason });
+    this.#drop(c, reason);
+  }
+
+  #drop(c: Connection, reason: string): void {
+    const peer = c.peer;
+    this.connections.remove(c.id);
+    this.#linkTimers.clear(c.id);
+    this.events.emit('link-down', { link: c.id, peer, reason });
+  }
+}
