@@ -2,7 +2,7 @@ import { defineCodes } from '../../core/codes.js';
 
 /**
  * Every RELOAD code space, each defined once (RFC 6940 §14 IANA registries, plus RFC 7851, RFC 7363,
- * RFC 7904, RFC 7374 and RFC 8076 additions). The tables are open: codecs carry unknown values through as
+ * RFC 7904, RFC 7374, RFC 7263 and RFC 8076 additions). Each value was checked against the RFC text. The tables are open: codecs carry unknown values through as
  * numbers, and the handlers decide whether that is an error (Error_Unknown_Kind, ...).
  */
 
@@ -38,7 +38,7 @@ export const MessageCode = defineCodes('MessageCode', {
   exp_a_ans: 0x0024,
   exp_b_req: 0x0025,
   exp_b_ans: 0x0026,
-  /** RFC 7851 §9.1 (Wireshark still uses the draft values 101/102). */
+  /** RFC 7851 §9.3 (Wireshark still uses the draft values 101/102). */
   path_track_req: 0x0027,
   path_track_ans: 0x0028,
   error: 0xffff,
@@ -57,7 +57,7 @@ export function answerCodeFor(requestCode: number): number {
   return requestCode + 1;
 }
 
-/** RFC 6940 §14.9 error codes, with RFC 7851 §9.3 additions. */
+/** RFC 6940 §14.9 error codes (0x1 is unassigned), with RFC 7851 §9.4 additions (Wireshark: 101–106). */
 export const ErrorCode = defineCodes('ErrorCode', {
   invalid: 0x0000,
   Error_Forbidden: 0x0002,
@@ -87,7 +87,10 @@ export const ErrorCode = defineCodes('ErrorCode', {
   Error_TTL_Hops_Exceeded: 0x001a,
 });
 
-/** RFC 6940 §14.6 Data Kind-IDs, RFC 7374 (REDIR) and RFC 8076 (ACCESS-CONTROL-LIST). */
+/**
+ * RFC 6940 §14.6 Data Kind-IDs, plus SIP-REGISTRATION (RFC 7904 §9.1), ACCESS-CONTROL-LIST (RFC 8076 IANA
+ * considerations) and REDIR (RFC 7374 §10.3; Wireshark uses 104 decimal).
+ */
 export const KindCode = defineCodes('KindCode', {
   INVALID: 0x0,
   SIP_REGISTRATION: 0x1,
@@ -98,7 +101,7 @@ export const KindCode = defineCodes('KindCode', {
   REDIR: 0x104,
 });
 
-/** RFC 6940 §14.5: the first private Kind-ID; private kinds are defined by the configuration alone. */
+/** RFC 6940 §14.6: 0xF0000001–0xFFFFFFFE are private Kind-IDs, defined by the configuration alone. */
 export const FIRST_PRIVATE_KIND_ID = 0xf000_0001;
 
 /** RFC 6940 §6.3.2.2 DestinationType. */
@@ -109,7 +112,7 @@ export const DestinationType = defineCodes('DestinationType', {
   opaque_id_type: 3,
 });
 
-/** RFC 6940 §6.3.2.3 ForwardingOptionsType (§14.10 registry) and the RFC 7263 extensive routing mode option. */
+/** RFC 6940 §6.3.2.3 ForwardingOptionType (§14.12 registry) and RFC 7263 §8.1 extensive_routing_mode. */
 export const ForwardingOptionType = defineCodes('ForwardingOptionType', {
   invalid: 0,
   exp_forward: 1,
@@ -123,7 +126,10 @@ export const ForwardingOptionFlag = {
   RESPONSE_COPY: 0x04,
 } as const;
 
-/** RFC 6940 §14.14 message extension types, RFC 7851 §9.2 and RFC 7363 §9.2. */
+/**
+ * RFC 6940 §6.3.3 MessageExtensionType (§14.14 registry), RFC 7851 §9.5 (Diagnostic_Ping) and RFC 7363 §9.1
+ * (self_tuning_data). Wireshark 4.0 swaps 2 and 3 (draft values).
+ */
 export const MessageExtensionType = defineCodes('MessageExtensionType', {
   invalid: 0x0000,
   exp_ext: 0x0001,
@@ -131,7 +137,7 @@ export const MessageExtensionType = defineCodes('MessageExtensionType', {
   self_tuning_data: 0x0003,
 });
 
-/** RFC 6940 §14.11 overlay link types. */
+/** RFC 6940 §6.5.1.1 OverlayLinkType (§14.10 registry; 2 is unused). */
 export const OverlayLinkType = defineCodes('OverlayLinkType', {
   INVALID_PROTOCOL: 0,
   DTLS_UDP_SR: 1,
@@ -140,7 +146,7 @@ export const OverlayLinkType = defineCodes('OverlayLinkType', {
   EXP_LINK: 5,
 });
 
-/** RFC 6940 §6.5.1.1 CandType (3, prflx, is reserved). */
+/** RFC 6940 §6.5.1.1 CandType (3, once prflx, is reserved). */
 export const CandType = defineCodes('CandType', {
   reserved: 0,
   host: 1,
@@ -149,7 +155,7 @@ export const CandType = defineCodes('CandType', {
   relay: 4,
 });
 
-/** RFC 6940 §6.3.4 AddressType of IpAddressPort. */
+/** RFC 6940 §6.3.1.1 AddressType of IpAddressPort. */
 export const AddressType = defineCodes('AddressType', {
   reserved: 0,
   ipv4_address: 1,
@@ -189,7 +195,7 @@ export const CertificateType = defineCodes('CertificateType', {
   OpenPGP: 1,
 });
 
-/** RFC 6940 §6.4.2.5 / §14.12 ProbeInformationType. */
+/** RFC 6940 §6.4.2.5.1 ProbeInformationType (§14.13 registry). */
 export const ProbeInformationType = defineCodes('ProbeInformationType', {
   invalid: 0,
   responsible_set: 1,
@@ -198,20 +204,20 @@ export const ProbeInformationType = defineCodes('ProbeInformationType', {
   exp_probe: 4,
 });
 
-/** RFC 6940 §6.5.? framing: FramedMessageType. */
+/** RFC 6940 §6.6.2 FramedMessageType. */
 export const FramedMessageType = defineCodes('FramedMessageType', {
   data: 128,
   ack: 129,
 });
 
-/** RFC 6940 §6.5.3 ConfigUpdateType. */
+/** RFC 6940 §6.5.4.1 ConfigUpdateType. */
 export const ConfigUpdateType = defineCodes('ConfigUpdateType', {
   reserved: 0,
   config: 1,
   kind: 2,
 });
 
-/** RFC 6940 §9.7 ChordUpdateType. */
+/** RFC 6940 §10.7 ChordUpdateType. */
 export const ChordUpdateType = defineCodes('ChordUpdateType', {
   reserved: 0,
   peer_ready: 1,
@@ -219,27 +225,27 @@ export const ChordUpdateType = defineCodes('ChordUpdateType', {
   full: 3,
 });
 
-/** RFC 6940 §9.8 ChordLeaveType. */
+/** RFC 6940 §10.9 ChordLeaveType. */
 export const ChordLeaveType = defineCodes('ChordLeaveType', {
   reserved: 0,
   from_succ: 1,
   from_pred: 2,
 });
 
-/** RFC 7904 §3.1 SipRegistrationType. */
+/** RFC 7904 §3.2 SipRegistrationType. */
 export const SipRegistrationType = defineCodes('SipRegistrationType', {
   sip_registration_uri: 1,
   sip_registration_route: 2,
 });
 
-/** RFC 6940 §14.? Application-IDs used by AppAttach (IANA "SIP" 5060, "SIPS" 5061). */
+/** RFC 6940 §14.5 Application-IDs used by AppAttach (both 5060 and 5061 are reserved for the SIP usage). */
 export const ApplicationId = defineCodes('ApplicationId', {
   invalid: 0,
   SIP: 5060,
   SIPS: 5061,
 });
 
-/** RFC 7851 §9.4 diagnostic kinds (DiagnosticInfo.kind) and their dMFlags bit. */
+/** RFC 7851 §9.2 diagnostic kinds (DiagnosticInfo.kind); their dMFlags bits are in §9.1. */
 export const DiagnosticKind = defineCodes('DiagnosticKind', {
   reserved: 0x0000,
   STATUS_INFO: 0x0001,
@@ -260,7 +266,7 @@ export const DiagnosticKind = defineCodes('DiagnosticKind', {
   BATTERY_STATUS: 0x0010,
 });
 
-/** RFC 7851 §4.1: the dMFlags bit that requests diagnostic kind `k` is 1 << k (bit 0 is reserved). */
+/** RFC 7851 §9.1: the dMFlags bit that requests diagnostic kind `k` is 1 << k (bit 0 is reserved). */
 export function diagnosticFlag(kind: number): bigint {
   return 1n << BigInt(kind);
 }

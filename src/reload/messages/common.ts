@@ -1,43 +1,66 @@
-import { bytesToBigInt } from '../../core/bytes.js';
-import {
-  type KindId,
-  type NodeId,
-  nodeIdToBytes,
-  type ResourceId,
-  kindId as toKindId,
-} from '../../core/ids.js';
+import { type KindId, type NodeId, type ResourceId, kindId as toKindId } from '../../core/ids.js';
 import { formatIPv4, formatIPv6, parseIPv4, parseIPv6 } from '../../core/ip.js';
-import { type Codec, CodecError, mapCodec, type Reader, u32, u64, type Writer } from '../../wire/index.js';
+import {
+  type Codec,
+  CodecError,
+  mapCodec,
+  type Reader,
+  u32,
+  u64,
+  vector,
+  type Writer,
+} from '../../wire/index.js';
 import { AddressType, DestinationType } from './codes.js';
 
 /**
- * Basic RELOAD types (RFC 6940 §6.3.1, §6.3.2.2, §6.3.4 ... in the order the RFC defines them).
+ * Basic RELOAD types (RFC 6940 §6.3.1.1 common definitions, §6.3.2.2 destinations), in RFC order.
  */
 
-/** `opaque NodeId[NodeIdLength]`: raw bytes, width from the overlay (RFC 6940 §6.3.1). */
+const U64_MASK = 0xffff_ffff_ffff_ffffn;
+
+/**
+ * `opaque NodeId[NodeIdLength]`: raw bytes, most significant first, width from the overlay (RFC 6940
+ * §6.3.1.1). Read and written eight bytes at a time: Node-IDs are in every Update and destination, and a
+ * byte-by-byte bigint loop is the slowest part of decoding them.
+ */
 export const nodeId: Codec<NodeId> = {
-  encode: (w, v) => void w.bytes(nodeIdToBytes(v, w.ctx.nodeIdLength)),
-  decode: (r) => bytesToBigInt(r.bytes(r.ctx.nodeIdLength)) as NodeId,
+  encode: (w, v) => {
+    const n = w.ctx.nodeIdLength;
+    if (v < 0n || v >> BigInt(8 * n) !== 0n) throw new CodecError(`Node-ID does not fit in ${n} bytes`);
+    const head = n % 8;
+    for (let i = head - 1; i >= 0; i--) w.u8(Number((v >> BigInt(8 * (n - head + i))) & 0xffn));
+    for (let shift = 8 * (n - head) - 64; shift >= 0; shift -= 64) w.u64((v >> BigInt(shift)) & U64_MASK);
+  },
+  decode: (r) => {
+    const n = r.ctx.nodeIdLength;
+    let v = 0n;
+    for (let i = n % 8; i > 0; i--) v = (v << 8n) | BigInt(r.u8());
+    for (let left = n - (n % 8); left > 0; left -= 8) v = (v << 64n) | r.u64();
+    return v as NodeId;
+  },
 };
 
-/** `opaque ResourceId<0..2^8-1>` (RFC 6940 §6.3.1); 255 is never used, 254 is the maximum in practice. */
+/** `NodeId x<0..2^16-1>`: the Node-ID lists of StoreKindResponse, ChordUpdate and ChordLeaveData. */
+export const nodeIdList: Codec<NodeId[]> = vector(2, nodeId, 0, 0xffff, 'NodeId list');
+
+/** `opaque ResourceId<0..2^8-1>` (RFC 6940 §6.3.1.1): up to 254 bytes, one length byte on the wire. */
 export const resourceId: Codec<ResourceId> = {
   encode: (w, v) => void w.opaque(1, v, 0, 254, 'ResourceId'),
   decode: (r) => r.opaque(1, 0, 254, 'ResourceId') as ResourceId,
 };
 
-/** `uint32 KindId` (RFC 6940 §7.4.1). */
+/** `typedef uint32 KindId` (RFC 6940 §6.5.4.1). */
 export const kindIdCodec: Codec<KindId> = mapCodec(
   u32,
   (v) => toKindId(v),
   (v) => v,
 );
 
-/** Times are uint64 milliseconds since the POSIX epoch (RFC 6940 §7.1 storage_time, §6.4.2.4 PingAns). */
+/** Times are uint64 milliseconds since the POSIX epoch (RFC 6940 §7 storage_time, §6.5.3.2 PingAns). */
 export const time: Codec<bigint> = u64;
 
 /**
- * RFC 6940 §6.3.4:
+ * RFC 6940 §6.3.1.1:
  *   struct { AddressType type; uint8 length;
  *            select (type) { case ipv4_address: IPv4AddrPort v4addr_port;
  *                            case ipv6_address: IPv6AddrPort v6addr_port; }; } IpAddressPort;
@@ -171,3 +194,20 @@ export function nodeDestination(id: NodeId): Destination {
 export function resourceDestination(id: ResourceId): Destination {
   return { type: 'resource', id };
 }
+
+/** An empty structure (`struct {} LeaveAns;`, `ConfigUpdateAns`): zero bytes on the wire. */
+export type Empty = Record<string, never>;
+
+export const empty: Codec<Empty> = {
+  encode: () => undefined,
+  decode: () => ({}),
+};
+
+/**
+ * A body that is "completely overlay specific" (RFC 6940 §6.4.2.3 UpdateReq, §6.4.2.4.2 RouteQueryAns): the
+ * whole remaining bytes, decoded by the topology plug-in (chord.ts for CHORD-RELOAD).
+ */
+export const overlaySpecific: Codec<Uint8Array> = {
+  encode: (w, v) => void w.bytes(v),
+  decode: (r) => r.rest(),
+};

@@ -1,4 +1,15 @@
-import { boolean, type Codec, opaque, struct, u16, vector } from '../../wire/index.js';
+import {
+  boolean,
+  type Codec,
+  type CodecContext,
+  DEFAULT_CONTEXT,
+  decode,
+  encode,
+  opaque,
+  struct,
+  u16,
+  vector,
+} from '../../wire/index.js';
 
 /**
  * RFC 6940 §6.3.3:
@@ -21,3 +32,28 @@ export const messageContents = struct({
 export type MessageContents = ReturnType<typeof messageContents.decode>;
 
 export const messageContentsCodec: Codec<MessageContents> = messageContents;
+
+/** A MessageExtension carrying `value` encoded with `codec` (critical=false unless asked). */
+export function makeExtension<T>(
+  type: number,
+  codec: Codec<T>,
+  value: T,
+  critical = false,
+  ctx: CodecContext = DEFAULT_CONTEXT,
+): MessageExtension {
+  return { type, critical, contents: encode(codec, value, ctx) };
+}
+
+/**
+ * The first extension of `type`, decoded with `codec`; undefined when absent. Malformed contents throw
+ * CodecError: the caller decides whether a non-critical extension's damage is fatal.
+ */
+export function findExtension<T>(
+  extensions: readonly MessageExtension[],
+  type: number,
+  codec: Codec<T>,
+  ctx: CodecContext = DEFAULT_CONTEXT,
+): T | undefined {
+  const ext = extensions.find((e) => e.type === type);
+  return ext === undefined ? undefined : decode(codec, ext.contents, ctx, 'extension_contents');
+}

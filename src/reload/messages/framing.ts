@@ -90,7 +90,8 @@ export class FrameSplitter {
         throw new CodecError(`unknown FramedMessageType ${type} in stream`, at);
       }
       if (left < size) break;
-      out.push(decodeFrame(this.#buf.slice(at, at + size)));
+      // decodeFrame copies the message out, so a view is enough here.
+      out.push(decodeFrame(this.#buf.subarray(at, at + size)));
       at += size;
     }
     this.#buf = at === this.#buf.length ? new Uint8Array(0) : this.#buf.slice(at);

@@ -87,13 +87,11 @@ function encodeList<T>(w: Writer, codec: Codec<T>, items: readonly T[], lengthAt
   w.patchU16(lengthAt, w.length - start);
 }
 
-/** Encodes a header followed by `payload` (MessageContents ‖ SecurityBlock, or one fragment of it). */
-export function encodeForwarded(
-  h: ForwardingHeader,
-  payload: Uint8Array,
-  ctx: CodecContext = DEFAULT_CONTEXT,
-): Uint8Array {
-  const w = new Writer(ctx, FORWARDING_HEADER_FIXED_LENGTH + 64 + payload.length);
+/**
+ * Writes the header with a zero `length` and returns where `length` is, for the caller to patch once the
+ * payload is written (the length counts the whole message, header included).
+ */
+export function writeForwardingHeader(w: Writer, h: ForwardingHeader): number {
   w.u32(RELO_TOKEN).u32(h.overlay).u16(h.configurationSequence).u8(h.version).u8(h.ttl).u32(h.fragment);
   const lengthAt = w.length;
   w.u32(0).u64(h.transactionId).u32(h.maxResponseLength);
@@ -102,6 +100,17 @@ export function encodeForwarded(
   encodeList(w, destination, h.viaList, listsAt);
   encodeList(w, destination, h.destinationList, listsAt + 2);
   encodeList(w, forwardingOption, h.options, listsAt + 4);
+  return lengthAt;
+}
+
+/** Encodes a header followed by `payload` (MessageContents ‖ SecurityBlock, or one fragment of it). */
+export function encodeForwarded(
+  h: ForwardingHeader,
+  payload: Uint8Array,
+  ctx: CodecContext = DEFAULT_CONTEXT,
+): Uint8Array {
+  const w = new Writer(ctx, FORWARDING_HEADER_FIXED_LENGTH + 64 + payload.length);
+  const lengthAt = writeForwardingHeader(w, h);
   w.bytes(payload);
   w.patchU32(lengthAt, w.length);
   return w.finish();

@@ -1,6 +1,6 @@
 import { type CodecContext, CodecError, DEFAULT_CONTEXT, Reader, Writer } from '../../wire/index.js';
 import { type MessageContents, messageContents } from './contents.js';
-import { decodeForwarded, encodeForwarded, type ForwardingHeader, isUnfragmented } from './header.js';
+import { decodeForwarded, type ForwardingHeader, isUnfragmented, writeForwardingHeader } from './header.js';
 import { type SecurityBlock, securityBlock } from './security.js';
 
 /**
@@ -18,7 +18,9 @@ export function encodePayload(
   security: SecurityBlock,
   ctx = DEFAULT_CONTEXT,
 ): Uint8Array {
-  const w = new Writer(ctx, 64 + contents.body.length);
+  let n = 128 + contents.body.length + security.signature.value.length;
+  for (const c of security.certificates) n += 3 + c.certificate.length;
+  const w = new Writer(ctx, n);
   messageContents.encode(w, contents);
   securityBlock.encode(w, security);
   return w.finish();
@@ -41,8 +43,22 @@ export function decodePayload(payload: Uint8Array, ctx: CodecContext = DEFAULT_C
   return { contents, contentsBytes, security };
 }
 
+/** Encodes a whole message in one pass (header, contents and security block into one buffer). */
 export function encodeMessage(m: ReloadMessage, ctx: CodecContext = DEFAULT_CONTEXT): Uint8Array {
-  return encodeForwarded(m.header, encodePayload(m.contents, m.security, ctx), ctx);
+  const w = new Writer(ctx, estimateSize(m));
+  const lengthAt = writeForwardingHeader(w, m.header);
+  messageContents.encode(w, m.contents);
+  securityBlock.encode(w, m.security);
+  w.patchU32(lengthAt, w.length);
+  return w.finish();
+}
+
+/** A capacity that avoids regrowing the buffer for typical messages (certificates dominate). */
+function estimateSize(m: ReloadMessage): number {
+  let n = 256 + m.contents.body.length + m.security.signature.value.length;
+  for (const c of m.security.certificates) n += 3 + c.certificate.length;
+  for (const e of m.contents.extensions) n += 7 + e.contents.length;
+  return n;
 }
 
 /** Decodes an unfragmented message; a fragment must be reassembled first (reload/routing). */
