@@ -1,12 +1,26 @@
 import type { NodeId } from '../../src/core/ids.js';
 import { encodeFrame } from '../../src/reload/messages/framing.js';
-import type { MessageTransport } from '../../src/reload/node/message-transport.js';
+import type { NodeOutput } from '../../src/reload/node/types.js';
 import type { LinkId } from '../../src/reload/routing/types.js';
 
 /**
  * A synchronous in-memory network for unit tests of the message layer: `connect` outputs reach the node
  * registered at that "host", bytes are delivered in order, and `loss` lets a test drop chosen frames.
  */
+/** What the network drives: a MessageTransport or a whole ReloadNode. */
+export interface Drivable {
+  readonly localId: NodeId;
+  pollOutput(): NodeOutput | undefined;
+  linkUp(link: LinkId, peerIds: readonly NodeId[], now: number): boolean;
+  accept(peerIds: readonly NodeId[], now: number): LinkId | undefined;
+  linkData(link: LinkId, bytes: Uint8Array, now: number): void;
+  linkClosed(link: LinkId, reason: string, now: number): void;
+  handleTimeout(now: number): void;
+  nextDeadline(): number | undefined;
+}
+
+type MessageTransport = Drivable;
+
 interface Pipe {
   readonly from: MessageTransport;
   readonly fromLink: LinkId;
@@ -22,6 +36,7 @@ export class MemNet {
   loss: (from: MessageTransport, bytes: Uint8Array) => boolean = () => false;
   delivered = 0;
 
+  /** Registers a node under an address (`host` or `host:port`); `connect` outputs to it reach it. */
   add(host: string, t: MessageTransport): void {
     this.#nodes.set(host, { t, id: t.localId });
     this.#pipes.set(t, new Map());
@@ -42,12 +57,12 @@ export class MemNet {
     throw new Error('network did not settle');
   }
 
-  #apply(t: MessageTransport, o: NonNullable<ReturnType<MessageTransport['pollOutput']>>): void {
+  #apply(t: MessageTransport, o: NodeOutput): void {
     const pipes = this.#pipes.get(t);
     if (pipes === undefined) return;
     switch (o.type) {
       case 'connect': {
-        const target = this.#nodes.get(o.host);
+        const target = this.#nodes.get(o.host) ?? this.#nodes.get(`${o.host}:${o.port}`);
         if (target === undefined) {
           t.linkClosed(o.link, 'no such host', this.now);
           return;
@@ -105,6 +120,18 @@ export class MemNet {
       this.delivered++;
       p.to.linkData(p.toLink, frame, this.now);
     }
+  }
+
+  /** Removes a node as if its process died: every link to it closes. */
+  kill(t: MessageTransport): void {
+    for (const [host, n] of this.#nodes) if (n.t === t) this.#nodes.delete(host);
+    const pipes = this.#pipes.get(t);
+    this.#pipes.delete(t);
+    for (const p of pipes?.values() ?? []) {
+      this.#pipes.get(p.to)?.delete(p.toLink);
+      p.to.linkClosed(p.toLink, 'connection reset', this.now);
+    }
+    this.settle();
   }
 
   /** Advances time to `to`, firing every node's timers on the way. */

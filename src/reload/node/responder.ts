@@ -3,10 +3,10 @@ import type { NodeId } from '../../core/ids.js';
 import { CodecError, encode } from '../../wire/index.js';
 import { ErrorCode, ForwardingOptionFlag, isRequestCode, MessageCode } from '../messages/codes.js';
 import type { MessageContents, MessageExtension } from '../messages/contents.js';
+import { errorResponse } from '../messages/error.js';
 import type { ForwardingHeader } from '../messages/header.js';
 import { AnswerCache } from '../routing/answer-cache.js';
 import { answerPath } from '../routing/forwarder.js';
-import { errorResponseBody } from './error-body.js';
 import type { VerifiedSigner } from './ports.js';
 import type { LocalDelivery, Sender } from './sender.js';
 import type { IncomingRequest, RequestHandler } from './types.js';
@@ -161,7 +161,7 @@ export class Responder {
     now: number,
   ): void {
     const errorInfo = typeof info === 'string' ? new TextEncoder().encode(info.slice(0, 1000)) : info;
-    const body = encode(errorResponseBody, { errorCode, errorInfo }, this.#sender.ctx);
+    const body = encode(errorResponse, { errorCode, errorInfo }, this.#sender.ctx);
     const contents = { code: MessageCode.error, body, extensions: [] };
     const payload = this.#sender.signedPayload(request.transactionId, contents);
     this.#answers.answer(request.transactionId, payload);
