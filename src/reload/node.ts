@@ -290,7 +290,9 @@ export class ReloadNode {
 
   #onPing(req: IncomingRequest): void {
     decode(pingReq, req.body, this.transport.codecContext, 'PingReq');
-    req.answer(encode(pingAns, { responseId: randomU64(this.#deps.random), time: BigInt(Math.floor(req.now)) }));
+    req.answer(
+      encode(pingAns, { responseId: randomU64(this.#deps.random), time: BigInt(Math.floor(req.now)) }),
+    );
   }
 
   /** RFC 6940 §6.4.2.5: answer the requested items we know, in the order asked. */

@@ -140,7 +140,10 @@ export class ChordTopology implements TopologyRouting {
     const target = add(this.localId, 1n);
     const dest: Destination = { type: 'resource', id: nodeIdToBytes(target as NodeId) as ResourceId };
     this.#host.attach([dest], { sendUpdate: true, via }, (r) => {
-      if (!r.ok) return this.#joinFailed(`Attach to the admitting peer failed: ${r.reason}`);
+      if (!r.ok) {
+        this.#joinFailed(`Attach to the admitting peer failed: ${r.reason}`);
+        return;
+      }
       this.#adopt(r.peer);
       this.#host.request(
         {
@@ -149,7 +152,10 @@ export class ChordTopology implements TopologyRouting {
           body: encode(joinReq, { joiningPeerId: this.localId, overlaySpecificData: new Uint8Array() }),
         },
         (ans) => {
-          if (!ans.ok) return this.#joinFailed(`Join refused by ${this.#hex(r.peer)}: ${ans.reason}`);
+          if (!ans.ok) {
+            this.#joinFailed(`Join refused by ${this.#hex(r.peer)}: ${ans.reason}`);
+            return;
+          }
           this.#setState('joined');
           // RFC 6940 §10.6 step 9: now tell every neighbour where we stand.
           this.#updateNeighbors();
@@ -212,7 +218,10 @@ export class ChordTopology implements TopologyRouting {
       this.#setState('left');
       done();
     };
-    if (left === 0) return finish();
+    if (left === 0) {
+      finish();
+      return;
+    }
     for (const [peer, data] of targets) {
       this.#host.request(
         {
@@ -253,10 +262,13 @@ export class ChordTopology implements TopologyRouting {
     const { joiningPeerId } = decode(joinReq, req.body, undefined, 'JoinReq');
     // RFC 6940 §6.4.2.1: the joining id must be the signer's and arrive over a direct link bound to it.
     if (!req.signer.nodeIds.includes(joiningPeerId) || req.previousHop !== joiningPeerId) {
-      return req.error(ErrorCode.Error_Forbidden, 'Join must come from the joining node over its own link');
+      req.error(ErrorCode.Error_Forbidden, 'Join must come from the joining node over its own link');
+      return;
     }
-    if (this.#state !== 'joined')
-      return req.error(ErrorCode.Error_Not_Found, 'not a member of the overlay yet');
+    if (this.#state !== 'joined') {
+      req.error(ErrorCode.Error_Not_Found, 'not a member of the overlay yet');
+      return;
+    }
     req.answer(encode(joinAns, { overlaySpecificData: new Uint8Array() }));
     this.#adopt(joiningPeerId);
     this.events.emit('peer-joined', { peer: joiningPeerId });
@@ -280,7 +292,8 @@ export class ChordTopology implements TopologyRouting {
   #onLeave(req: IncomingRequest): void {
     const { leavingPeerId, overlaySpecificData } = decode(leaveReq, req.body, undefined, 'LeaveReq');
     if (!req.signer.nodeIds.includes(leavingPeerId)) {
-      return req.error(ErrorCode.Error_Forbidden, 'Leave must be signed by the leaving node');
+      req.error(ErrorCode.Error_Forbidden, 'Leave must be signed by the leaving node');
+      return;
     }
     const data = decode(chordLeaveData, overlaySpecificData, undefined, 'ChordLeaveData');
     req.answer(encode(leaveAns, {}));
@@ -295,11 +308,16 @@ export class ChordTopology implements TopologyRouting {
     const q = decode(routeQueryReq, req.body, undefined, 'RouteQueryReq');
     const d = q.destination;
     const target = d.type === 'node' ? d.id : d.type === 'resource' ? resourceIdToBigInt(d.id) : undefined;
-    if (target === undefined)
-      return req.error(ErrorCode.Error_Invalid_Message, 'RouteQuery needs a node or resource');
+    if (target === undefined) {
+      req.error(ErrorCode.Error_Invalid_Message, 'RouteQuery needs a node or resource');
+      return;
+    }
     const mine = this.#state === 'joined' && this.table.isResponsible(target);
     const next = mine ? this.localId : this.table.nextHop(target, (id) => this.#host.isUsable(id));
-    if (next === undefined) return req.error(ErrorCode.Error_Not_Found, 'no route');
+    if (next === undefined) {
+      req.error(ErrorCode.Error_Not_Found, 'no route');
+      return;
+    }
     req.answer(encode(chordRouteQueryAns, { nextPeer: next }));
     // RFC 6940 §10.7.? RouteQuery send_update: follow with a full Update to the requester.
     const requester = req.signer.nodeIds[0];
