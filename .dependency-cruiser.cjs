@@ -80,6 +80,14 @@ module.exports = {
       to: { dependencyTypes: ['core'], path: IO_BUILTINS },
     },
     {
+      name: 'simulated-signatures-only-in-sim',
+      comment:
+        'SimulatedSigner/SimulatedVerifier prove nothing about a signer: only the simulator (and tests) may use them',
+      severity: 'error',
+      from: { path: '^src/', pathNot: '^src/sim/' },
+      to: { path: '^src/reload/security/simulated' },
+    },
+    {
       name: 'no-crypto-in-codec',
       comment: 'core and wire are pure byte handling',
       severity: 'error',

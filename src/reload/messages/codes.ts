@@ -104,6 +104,87 @@ export const KindCode = defineCodes('KindCode', {
 /** RFC 6940 §14.6: 0xF0000001–0xFFFFFFFE are private Kind-IDs, defined by the configuration alone. */
 export const FIRST_PRIVATE_KIND_ID = 0xf000_0001;
 
+/**
+ * RFC 6940 §14.7 data models. They are names, never on the wire: the kind fixes the model, and the
+ * configuration document names it (RFC 6940 §11.1 `data-model`). EXP-DATA is for experiments only.
+ */
+export const DATA_MODELS = ['SINGLE', 'ARRAY', 'DICTIONARY'] as const;
+export type DataModel = (typeof DATA_MODELS)[number];
+
+/**
+ * RFC 6940 §14.4 access control policies, plus NODE-ID-MATCH (RFC 7374) and USER-CHAIN-ACL
+ * (RFC 8076). Names only, as the configuration document spells them. EXP-MATCH is for experiments.
+ */
+export const ACCESS_POLICIES = [
+  'USER-MATCH',
+  'NODE-MATCH',
+  'USER-NODE-MATCH',
+  'NODE-MULTIPLE',
+  'NODE-ID-MATCH',
+  'USER-CHAIN-ACL',
+] as const;
+export type AccessPolicy = (typeof ACCESS_POLICIES)[number];
+
+/** The IANA registration of a standard kind: a configuration names it and the model and policy come from here. */
+export interface RegisteredKind {
+  /** The name a configuration document uses in `<kind name="...">` (RFC 6940 §11.1). */
+  readonly name: string;
+  readonly id: number;
+  readonly dataModel: DataModel;
+  readonly accessPolicy: AccessPolicy;
+  /** The NODE-MULTIPLE ceiling of the registration, when it gives one. */
+  readonly maxNodeMultiple?: number;
+}
+
+/**
+ * RFC 6940 §14.6 with the definitions of §8 (certificate kinds) and §9 (TURN-SERVICE), RFC 7904
+ * (SIP-REGISTRATION), RFC 8076 (ACCESS-CONTROL-LIST) and RFC 7374 (REDIR). RFC 6940 §11.1: for a
+ * registered kind the IANA model and policy win over whatever a configuration says.
+ */
+export const REGISTERED_KINDS: readonly RegisteredKind[] = Object.freeze([
+  {
+    name: 'SIP-REGISTRATION',
+    id: KindCode.SIP_REGISTRATION,
+    dataModel: 'DICTIONARY',
+    accessPolicy: 'USER-NODE-MATCH',
+  },
+  // RFC 6940 §9: TURN-SERVICE is stored under H(Node-ID || d) for d = 1..turn-density, at most 20.
+  {
+    name: 'TURN-SERVICE',
+    id: KindCode.TURN_SERVICE,
+    dataModel: 'SINGLE',
+    accessPolicy: 'NODE-MULTIPLE',
+    maxNodeMultiple: 20,
+  },
+  {
+    name: 'CERTIFICATE_BY_NODE',
+    id: KindCode.CERTIFICATE_BY_NODE,
+    dataModel: 'ARRAY',
+    accessPolicy: 'NODE-MATCH',
+  },
+  {
+    name: 'ACCESS-CONTROL-LIST',
+    id: KindCode.ACCESS_CONTROL_LIST,
+    dataModel: 'ARRAY',
+    accessPolicy: 'USER-CHAIN-ACL',
+  },
+  {
+    name: 'CERTIFICATE_BY_USER',
+    id: KindCode.CERTIFICATE_BY_USER,
+    dataModel: 'ARRAY',
+    accessPolicy: 'USER-MATCH',
+  },
+  { name: 'REDIR', id: KindCode.REDIR, dataModel: 'DICTIONARY', accessPolicy: 'NODE-ID-MATCH' },
+]);
+
+export function registeredKindByName(name: string): RegisteredKind | undefined {
+  return REGISTERED_KINDS.find((k) => k.name === name);
+}
+
+export function registeredKindById(id: number): RegisteredKind | undefined {
+  return REGISTERED_KINDS.find((k) => k.id === id);
+}
+
 /** RFC 6940 §6.3.2.2 DestinationType. */
 export const DestinationType = defineCodes('DestinationType', {
   invalid: 0,
