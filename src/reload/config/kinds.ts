@@ -1,14 +1,17 @@
 import { kindId } from '../../core/ids.js';
+import { KindCode } from '../messages/codes.js';
 import {
   ACCESS_POLICIES,
   type AccessPolicy,
-  DATA_MODELS,
-  type DataModel,
-  KindCode,
+  DATA_MODEL_NAMES,
+  type DataModelName,
   type RegisteredKind,
   registeredKindById,
   registeredKindByName,
-} from '../messages/codes.js';
+} from '../messages/data-model.js';
+
+const DATA_MODEL_KEYS = Object.keys(DATA_MODEL_NAMES) as DataModelName[];
+
 import { CONFIG_LIMITS, CONFIG_NS, type DomainRestriction, type KindDefinition } from './overlay-config.js';
 import {
   attribute,
@@ -206,7 +209,8 @@ export function parseKind(kind: XmlElement): KindDefinition {
     return withRegistration(reg, maxCount, maxSize, f.maxNodeMultiple, f.domainRestriction);
   const id = parseInteger(label(kind, 'id'), idText ?? '', 1, 0xffff_ffff);
   if (id === KindCode.INVALID) throw configError(label(kind, 'id'), 'Kind-ID 0 is invalid');
-  const dataModel = oneOf<DataModel>(`${label(kind)} <data-model>`, f.dataModel, DATA_MODELS);
+  const dataModel =
+    DATA_MODEL_NAMES[oneOf<DataModelName>(`${label(kind)} <data-model>`, f.dataModel, DATA_MODEL_KEYS)];
   const accessPolicy = oneOf<AccessPolicy>(
     `${label(kind)} <access-control>`,
     f.accessControl,

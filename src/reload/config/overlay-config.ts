@@ -1,5 +1,5 @@
 import type { KindId } from '../../core/ids.js';
-import type { AccessPolicy, DataModel } from '../messages/codes.js';
+import type { AccessPolicy, DataModel } from '../messages/data-model.js';
 
 /**
  * The typed form of one `<configuration>` element of an overlay configuration document (RFC 6940 §11.1),

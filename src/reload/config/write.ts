@@ -1,4 +1,5 @@
 import type { KindId } from '../../core/ids.js';
+import { dataModelName } from '../messages/data-model.js';
 import type { SignatureElement } from './kinds.js';
 import { CONFIG_NS, type KindDefinition, type OverlayConfig } from './overlay-config.js';
 import { formatDateTime, toBase64 } from './values.js';
@@ -40,7 +41,7 @@ export function kindElement(kind: KindDefinition, indent = '        '): string {
     kind.name === undefined ? `<kind id="${kind.id}">` : `<kind name="${escapeAttribute(kind.name)}">`;
   const lines = [
     `${indent}${head}`,
-    leaf(i, 'data-model', kind.dataModel),
+    leaf(i, 'data-model', dataModelName(kind.dataModel)),
     leaf(i, 'access-control', kind.accessPolicy),
     leaf(i, 'max-count', kind.maxCount),
     leaf(i, 'max-size', kind.maxSize),
