@@ -1,4 +1,5 @@
 import { type Command, notBuilt } from './command.js';
+import { overlayCreate } from './overlay-create.js';
 
 /**
  * Every command of DESIGN §4, in the order `--help` lists them. A command that is not built yet is a
@@ -10,11 +11,7 @@ export const COMMANDS: readonly Command[] = [
     'zero-config: create or join a local overlay and run a peer',
     'p2psip start [--json] [--overlay NAME] [--create]',
   ),
-  notBuilt(
-    'overlay create',
-    'create an overlay configuration (and CA)',
-    'p2psip overlay create --name DOMAIN --out DIR [--bootstrap HOST:PORT]... [--self-signed] [--shared-secret S] [--enrollment-url URL]',
-  ),
+  overlayCreate,
   notBuilt(
     'overlay update',
     'bump the sequence of an edited configuration and re-sign it',
