@@ -43,9 +43,9 @@ export function fakeSecurity(id: NodeId): MessageSecurity {
       if (expected.length !== got.length || !expected.every((b, i) => b === got[i]))
         return { rejected: 'signature' };
       return {
-        nodeIds: [bytesToBigInt(ident.certificateHash) as NodeId],
+        nodeId: bytesToBigInt(ident.certificateHash) as NodeId,
         userName: 'test',
-        certificate: undefined,
+        certificate: new Uint8Array(),
       };
     },
   };

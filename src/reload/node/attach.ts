@@ -113,7 +113,7 @@ export class AttachService {
         if (target !== undefined) this.#outgoing.delete(target);
         // Error_In_Progress: the other side won the glare and is connecting to us itself.
         const peer = r.ok
-          ? r.signer.nodeIds[0]
+          ? r.signer.nodeId
           : r.errorCode === ErrorCode.Error_In_Progress
             ? target
             : undefined;
@@ -136,8 +136,8 @@ export class AttachService {
   /** The attach_req handler. */
   onAttach(req: IncomingRequest): void {
     const body = decode(attachReqAns, req.body, this.#t.codecContext, 'AttachReqAns');
-    const requester = req.signer.nodeIds[0];
-    if (requester === undefined || requester === this.#t.localId) {
+    const requester = req.signer.nodeId;
+    if (requester === this.#t.localId) {
       req.error(ErrorCode.Error_Forbidden, 'Attach from ourselves or without a Node-ID');
       return;
     }

@@ -1,5 +1,6 @@
 import type { NodeId, ResourceId, TransactionId } from '../../core/ids.js';
 import type { SecurityBlock } from '../messages/security.js';
+import type { VerifiedSigner } from '../security/verifier.js';
 
 /**
  * The interfaces the node composes (DESIGN §2: node.ts is the composition root). Implementations live in
@@ -7,13 +8,8 @@ import type { SecurityBlock } from '../messages/security.js';
  * and the simulator may pass their own.
  */
 
-/** Who signed a verified message (RFC 6940 §7.1): the Node-IDs and user name of the signing certificate. */
-export interface VerifiedSigner {
-  readonly nodeIds: readonly NodeId[];
-  readonly userName: string;
-  /** The signer's certificate (DER), when it is known; storage keeps it with the data it signed. */
-  readonly certificate: Uint8Array | undefined;
-}
+/** Who signed a verified message (RFC 6940 §6.3.4): one type for messages and stored data. */
+export type { VerifiedSigner } from '../security/verifier.js';
 
 /**
  * Message signatures (RFC 6940 §7.1): every message is signed by its originator over

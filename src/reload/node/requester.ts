@@ -107,7 +107,7 @@ export class Requester {
     const isError = contents.code === MessageCode.error;
     // RFC 6940 §7.1: an answer to a request for Node-ID X must be signed by X; an impostor's answer is
     // ignored and the request retransmitted. Errors may come from any peer on the path (TTL, Not_Found).
-    if (!isError && pending.expectSigner !== undefined && !signer.nodeIds.includes(pending.expectSigner)) {
+    if (!isError && pending.expectSigner !== undefined && signer.nodeId !== pending.expectSigner) {
       this.#sender.stats.drop('answer signed by the wrong node');
       return;
     }

@@ -191,7 +191,7 @@ export class ChordTopology implements TopologyRouting {
         via,
       },
       (r) => {
-        const who = r.ok ? r.signer.nodeIds[0] : undefined;
+        const who = r.ok ? r.signer.nodeId : undefined;
         if (who !== undefined) this.#consider(who);
       },
     );
@@ -261,7 +261,7 @@ export class ChordTopology implements TopologyRouting {
   #onJoin(req: IncomingRequest): void {
     const { joiningPeerId } = decode(joinReq, req.body, undefined, 'JoinReq');
     // RFC 6940 §6.4.2.1: the joining id must be the signer's and arrive over a direct link bound to it.
-    if (!req.signer.nodeIds.includes(joiningPeerId) || req.previousHop !== joiningPeerId) {
+    if (req.signer.nodeId !== joiningPeerId || req.previousHop !== joiningPeerId) {
       req.error(ErrorCode.Error_Forbidden, 'Join must come from the joining node over its own link');
       return;
     }
@@ -278,9 +278,9 @@ export class ChordTopology implements TopologyRouting {
 
   #onUpdate(req: IncomingRequest): void {
     const u = decode(chordUpdate, req.body, undefined, 'ChordUpdate');
-    const sender = req.signer.nodeIds[0];
+    const sender = req.signer.nodeId;
     req.answer(encode(updateAns, new Uint8Array()));
-    if (sender === undefined || sender === this.localId) return;
+    if (sender === this.localId) return;
     // An Update makes its sender a routing-table member (RFC 6940 §6.4.2.3: Attach alone does not).
     if (this.#host.isUsable(sender)) this.#adopt(sender);
     else this.#consider(sender);
@@ -291,7 +291,7 @@ export class ChordTopology implements TopologyRouting {
 
   #onLeave(req: IncomingRequest): void {
     const { leavingPeerId, overlaySpecificData } = decode(leaveReq, req.body, undefined, 'LeaveReq');
-    if (!req.signer.nodeIds.includes(leavingPeerId)) {
+    if (req.signer.nodeId !== leavingPeerId) {
       req.error(ErrorCode.Error_Forbidden, 'Leave must be signed by the leaving node');
       return;
     }
@@ -320,8 +320,8 @@ export class ChordTopology implements TopologyRouting {
     }
     req.answer(encode(chordRouteQueryAns, { nextPeer: next }));
     // RFC 6940 §10.7.? RouteQuery send_update: follow with a full Update to the requester.
-    const requester = req.signer.nodeIds[0];
-    if (q.sendUpdate && requester !== undefined) this.#sendUpdate(requester, 'full');
+    const requester = req.signer.nodeId;
+    if (q.sendUpdate) this.#sendUpdate(requester, 'full');
   }
 
   // ---- table maintenance ---------------------------------------------------------------------------
@@ -460,7 +460,7 @@ export class ChordTopology implements TopologyRouting {
           maxTransmissions: 2,
         },
         (r) => {
-          const who = r.ok ? r.signer.nodeIds[0] : undefined;
+          const who = r.ok ? r.signer.nodeId : undefined;
           if (who !== undefined) this.#consider(who);
         },
       );

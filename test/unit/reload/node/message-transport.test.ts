@@ -103,7 +103,7 @@ describe('MessageTransport: symmetric recursive routing end to end', () => {
     const [r] = send(w, w.t.A, [{ type: 'node', id: B }]);
     assert.ok(r?.ok);
     assert.deepEqual(r.body, Uint8Array.of(1, 0xee));
-    assert.deepEqual(r.signer.nodeIds, [B]);
+    assert.equal(r.signer.nodeId, B);
   });
 
   it('routes through an intermediate peer and the answer retraces the path', () => {
@@ -113,7 +113,7 @@ describe('MessageTransport: symmetric recursive routing end to end', () => {
     assert.ok(r?.ok, 'C is responsible for 250 and answers');
     assert.deepEqual(calls, [C]);
     assert.equal(w.t.B.stats.forwarded, 2, 'B forwarded the request and the answer');
-    assert.deepEqual(r.signer.nodeIds, [C]);
+    assert.equal(r.signer.nodeId, C);
   });
 
   it('delivers to itself a request for a resource it is responsible for', () => {

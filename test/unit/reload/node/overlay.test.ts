@@ -38,7 +38,7 @@ describe('ReloadNode: CHORD-RELOAD overlay on an in-memory network', () => {
       from.ping({ type: 'resource', id: nodeIdToBytes(k) as ResourceId }, o.net.now, (r) => got.push(r));
       o.net.settle();
       assert.ok(got[0]?.ok, `ping from ${from.localId.toString(16)}`);
-      assert.deepEqual(got[0].signer.nodeIds, [owner?.localId]);
+      assert.equal(got[0].signer.nodeId, owner?.localId);
     }
   });
 
