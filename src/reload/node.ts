@@ -10,6 +10,7 @@ import { pingAns, pingReq } from './messages/ping.js';
 import { probeAns, probeReq } from './messages/probe.js';
 import { AttachService, type HostPort } from './node/attach.js';
 import { Bootstrapper } from './node/bootstrap.js';
+import { Diagnostics, type TraceResult } from './node/diagnostics.js';
 import { MessageTransport, type MessageTransportOptions } from './node/message-transport.js';
 import type { MessageSecurity } from './node/ports.js';
 import type { IncomingRequest, NodeOutput, RequestResult, RequestSpec } from './node/types.js';
@@ -30,6 +31,8 @@ export interface ReloadNodeConfig extends MessageTransportOptions {
   readonly bootstrap: readonly HostPort[];
   /** How often a joined node re-contacts bootstrap nodes to detect partitions (RFC 6940 §10.7.4.?). */
   readonly partitionCheckInterval?: number;
+  /** Reported as the RFC 7851 SOFTWARE_VERSION diagnostic. */
+  readonly softwareVersion?: string;
 }
 
 export interface ReloadNodeDeps {
@@ -65,6 +68,7 @@ export class ReloadNode {
   readonly chord: ChordTopology;
   readonly attach: AttachService;
   readonly bootstrap: Bootstrapper;
+  readonly diagnostics: Diagnostics;
   readonly events = new TypedEmitter<ReloadNodeEvents>();
   readonly config: ReloadNodeConfig;
   readonly #deps: ReloadNodeDeps;
@@ -93,6 +97,16 @@ export class ReloadNode {
     );
     this.chord = new ChordTopology(this.#chordHost(), config.chord);
     chordRef = this.chord;
+    this.diagnostics = new Diagnostics({
+      localId: deps.localId,
+      softwareVersion: config.softwareVersion ?? 'p2psip',
+      isResponsible: (k) => this.chord.state === 'joined' && this.chord.table.isResponsible(k),
+      nextHop: (k) => this.chord.table.nextHop(k, (id) => this.transport.connections.isUsable(id)),
+      routingTableSize: () => this.chord.table.size,
+      uptimeSeconds: (now) => this.chord.uptimeSeconds(now),
+      request: (spec, cb) => this.transport.request(spec, this.#now, cb),
+      now: () => this.#now,
+    });
     this.#wire();
   }
 
@@ -120,6 +134,7 @@ export class ReloadNode {
     t.handle(MessageCode.attach_req, (r) => this.attach.onAttach(r));
     t.handle(MessageCode.ping_req, (r) => this.#onPing(r));
     t.handle(MessageCode.probe_req, (r) => this.#onProbe(r));
+    t.handle(MessageCode.path_track_req, (r) => this.diagnostics.onPathTrack(r));
     for (const [code, h] of this.chord.handlers()) t.handle(code, h);
     t.events.on('link-up', ({ link, peer }) => {
       this.attach.onLinkUp(peer);
@@ -290,9 +305,23 @@ export class ReloadNode {
 
   #onPing(req: IncomingRequest): void {
     decode(pingReq, req.body, this.transport.codecContext, 'PingReq');
-    req.answer(
-      encode(pingAns, { responseId: randomU64(this.#deps.random), time: BigInt(Math.floor(req.now)) }),
-    );
+    // RFC 7851 §4.2: an extended Ping is answered with the diagnostics it asked for.
+    const extensions = this.diagnostics.pingExtensions(req);
+    if ('expired' in extensions) {
+      req.error(ErrorCode.Error_Message_Expired, 'diagnostics request expired');
+      return;
+    }
+    const body = encode(pingAns, {
+      responseId: randomU64(this.#deps.random),
+      time: BigInt(Math.floor(req.now)),
+    });
+    req.answer(body, extensions);
+  }
+
+  /** Traces the overlay path to a node or resource with RFC 7851 PathTrack. */
+  trace(destination: Destination, now: number, callback: (r: TraceResult) => void): void {
+    this.#now = now;
+    this.diagnostics.trace(destination, callback);
   }
 
   /** RFC 6940 §6.4.2.5: answer the requested items we know, in the order asked. */

@@ -2,7 +2,18 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { type NodeId, nodeIdToBytes, type ResourceId } from '../../../../src/core/ids.js';
 import { randomU64, SeededRandom } from '../../../../src/core/random.js';
+import {
+  DiagnosticKind,
+  diagnosticFlag,
+  ErrorCode,
+  MessageCode,
+  MessageExtensionType,
+} from '../../../../src/reload/messages/codes.js';
+import { diagnosticPingExtension, diagnosticsResponse } from '../../../../src/reload/messages/diagnostics.js';
+import { pingReq } from '../../../../src/reload/messages/ping.js';
+import type { TraceResult } from '../../../../src/reload/node/diagnostics.js';
 import type { RequestResult } from '../../../../src/reload/node/types.js';
+import { decode, encode } from '../../../../src/wire/index.js';
 import { type Overlay, overlay, ringErrors } from '../../../support/test-node.js';
 
 function startAll(o: Overlay, spacing = 500): void {
@@ -68,5 +79,72 @@ describe('ReloadNode: CHORD-RELOAD overlay on an in-memory network', () => {
     const live = o.nodes.filter((n) => n !== leaver);
     assert.deepEqual(ringErrors(live), [], 'right after the Leave, before any stabilisation');
     for (const n of live) assert.ok(!n.chord.table.has(leaver.localId));
+  });
+});
+
+describe('ReloadNode: RFC 7851 diagnostics', () => {
+  it('traces the path to random resources hop by hop, ending at the responsible peer', () => {
+    const o = overlay(10, 5);
+    startAll(o);
+    o.net.advance(o.net.now + 60_000);
+    const rnd = new SeededRandom(11);
+    const sorted = [...o.nodes].sort((a, b) => (a.localId < b.localId ? -1 : 1));
+    for (const from of o.nodes) {
+      const k = ((randomU64(rnd) << 64n) | randomU64(rnd)) as NodeId;
+      const owner = sorted.find((n) => n.localId >= k) ?? sorted[0];
+      let result: TraceResult | undefined;
+      from.trace({ type: 'resource', id: nodeIdToBytes(k) as ResourceId }, o.net.now, (r) => {
+        result = r;
+      });
+      o.net.settle();
+      assert.ok(
+        result?.ok,
+        `trace from ${from.localId.toString(16)}: ${result && !result.ok ? result.reason : ''}`,
+      );
+      assert.equal(result.hops.at(-1)?.nodeId, owner?.localId);
+      assert.equal(new Set(result.hops.map((h) => h.nodeId)).size, result.hops.length, 'no hop twice');
+    }
+  });
+
+  it('answers an extended Ping with the diagnostics it asked for, and an expired one with an error', () => {
+    const o = overlay(4, 6);
+    startAll(o);
+    o.net.advance(o.net.now + 60_000);
+    const [a, b] = o.nodes;
+    assert.ok(a && b);
+    const ask = (expiration: number): RequestResult[] => {
+      const got: RequestResult[] = [];
+      const ext = diagnosticPingExtension({
+        expiration: BigInt(expiration),
+        timestampInitiated: BigInt(o.net.now),
+        dmFlags:
+          diagnosticFlag(DiagnosticKind.ROUTING_TABLE_SIZE) | diagnosticFlag(DiagnosticKind.MEMORY_FOOTPRINT),
+        extensions: [],
+      });
+      a.request(
+        {
+          destination: [{ type: 'node', id: b.localId }],
+          code: MessageCode.ping_req,
+          body: encode(pingReq, { padding: new Uint8Array() }),
+          extensions: [ext],
+        },
+        o.net.now,
+        (r) => got.push(r),
+      );
+      o.net.settle();
+      return got;
+    };
+    const [ok] = ask(o.net.now + 30_000);
+    assert.ok(ok?.ok);
+    const ext = ok.extensions.find((e) => e.type === MessageExtensionType.Diagnostic_Ping);
+    assert.ok(ext);
+    const resp = decode(diagnosticsResponse, ext.contents);
+    assert.deepEqual(
+      resp.info,
+      [{ kind: 'ROUTING_TABLE_SIZE', value: b.chord.table.size }],
+      'memory footprint is not public',
+    );
+    const [late] = ask(o.net.now - 1);
+    assert.equal(late?.ok === false && late.errorCode, ErrorCode.Error_Message_Expired);
   });
 });
