@@ -1,0 +1,33 @@
+import { CodecError } from '../../wire/codec-error.js';
+
+/**
+ * The one error the SIP message layer throws (a CodecError, DESIGN §5). It says what the receiver may do
+ * about it:
+ * - `respondable`: the request was understood well enough that a response reaches its sender — it is a
+ *   request (not a response, RFC 3261 §17.1.3: responses are never answered) with a top Via to route it
+ *   back and a CSeq the client transaction can match it by. The caller answers `status` statelessly
+ *   (`buildStatelessErrorResponse`) and otherwise drops the message.
+ * - `status`: 400 (Bad Request) by default; 505 when the SIP-Version is not 2.0 (RFC 3261 §8.2.2.3 / RFC
+ *   4475 §3.1.2.16).
+ */
+export class SipParseError extends CodecError {
+  readonly respondable: boolean;
+  readonly status: number;
+
+  constructor(message: string, offset = -1, opts: { respondable?: boolean; status?: number } = {}) {
+    super(message, offset);
+    this.respondable = opts.respondable ?? false;
+    this.status = opts.status ?? 400;
+  }
+
+  /** The same problem, re-judged once the whole message is known. */
+  withRespondable(respondable: boolean): SipParseError {
+    if (respondable === this.respondable) return this;
+    const e = new SipParseError(this.message, -1, { respondable, status: this.status });
+    return e;
+  }
+}
+
+export function isSipParseError(e: unknown): e is SipParseError {
+  return e instanceof SipParseError;
+}
