@@ -54,8 +54,13 @@ export function skipWs(s: string, i: number): number {
 
 /** RFC 3261 §7.3.1: a folded line (CRLF followed by SP/HTAB) is equivalent to one SP. */
 export function unfold(value: string): string {
-  if (value.indexOf('\n') < 0) return value.trim();
-  return value.replace(/[ \t]*\r?\n[ \t]+/g, ' ').trim();
+  // Only SP and HTAB are LWS: String.trim would also eat U+FEFF and other Unicode spaces.
+  const v = value.indexOf('\n') < 0 ? value : value.replace(/[ \t]*\r?\n[ \t]+/g, ' ');
+  let a = 0;
+  let b = v.length;
+  while (a < b && (v.charCodeAt(a) === 32 || v.charCodeAt(a) === 9)) a++;
+  while (b > a && (v.charCodeAt(b - 1) === 32 || v.charCodeAt(b - 1) === 9)) b--;
+  return a === 0 && b === v.length ? v : v.slice(a, b);
 }
 
 export function fail(what: string, respondable = false): never {
