@@ -1,4 +1,5 @@
 import { CodecError } from '../../wire/codec-error.js';
+import type { SipMessage } from './message.js';
 
 /**
  * The one error the SIP message layer throws (a CodecError, DESIGN §5). It says what the receiver may do
@@ -13,18 +14,30 @@ import { CodecError } from '../../wire/codec-error.js';
 export class SipParseError extends CodecError {
   readonly respondable: boolean;
   readonly status: number;
+  /**
+   * The header fields as far as they were split, when the error came after that: enough for
+   * `buildResponse` to copy Via, From, To, Call-ID and CSeq into the error response.
+   */
+  readonly partial: SipMessage | undefined;
 
-  constructor(message: string, offset = -1, opts: { respondable?: boolean; status?: number } = {}) {
+  constructor(
+    message: string,
+    offset = -1,
+    opts: { respondable?: boolean; status?: number; partial?: SipMessage } = {},
+  ) {
     super(message, offset);
     this.respondable = opts.respondable ?? false;
     this.status = opts.status ?? 400;
+    this.partial = opts.partial;
   }
 
   /** The same problem, re-judged once the whole message is known. */
-  withRespondable(respondable: boolean): SipParseError {
-    if (respondable === this.respondable) return this;
-    const e = new SipParseError(this.message, -1, { respondable, status: this.status });
-    return e;
+  withRespondable(respondable: boolean, partial?: SipMessage): SipParseError {
+    return new SipParseError(this.message, -1, {
+      respondable,
+      status: this.status,
+      ...(partial !== undefined ? { partial } : {}),
+    });
   }
 }
 

@@ -133,12 +133,12 @@ export function parseHead(bytes: Uint8Array, start: number, headerEnd: number): 
   const fields = splitFields(text, firstEnd);
   const probe = new SipMessage(startLine ?? { type: 'request', method: 'UNKNOWN', uri: '' }, fields);
   const respondable = startLine !== undefined ? probe.canRespond() : (startError?.respondable ?? false) && probe.canRespond();
-  if (startError !== undefined) throw startError.withRespondable(respondable);
+  if (startError !== undefined) throw startError.withRespondable(respondable, probe);
   const message = new SipMessage(startLine as StartLine, fields, new Uint8Array(0), firstLine);
   try {
     return { message, bodyStart: headerEnd + 4, contentLength: contentLengthOf(message) };
   } catch (e) {
-    throw (e as SipParseError).withRespondable(respondable);
+    throw (e as SipParseError).withRespondable(respondable, message);
   }
 }
 
@@ -157,6 +157,7 @@ export function parseDatagram(bytes: Uint8Array): SipMessage {
   if (length > available) {
     throw new SipParseError(`Content-Length ${length} but only ${available} body octets`, end, {
       respondable: head.message.canRespond(),
+      partial: head.message,
     });
   }
   head.message.body = bytes.slice(head.bodyStart, head.bodyStart + length);
