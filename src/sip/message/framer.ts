@@ -21,11 +21,18 @@ export const DEFAULT_MAX_MESSAGE_SIZE = 64 * 1024;
  */
 export class SipStreamFramer {
   readonly #max: number;
+  readonly #role: 'server' | 'client';
   #buf = new Uint8Array(0);
   #head: ParsedHead | undefined;
 
-  constructor(maxMessageSize = DEFAULT_MAX_MESSAGE_SIZE) {
+  /**
+   * `role` decides a lone CRLF at the end of the data: a server (which receives pings) waits for the next
+   * bytes, since it may be the first half of a ping cut by the network; a client (which receives pongs)
+   * reports the pong at once.
+   */
+  constructor(maxMessageSize = DEFAULT_MAX_MESSAGE_SIZE, role: 'server' | 'client' = 'server') {
     this.#max = maxMessageSize;
+    this.#role = role;
   }
 
   /** Bytes held for an incomplete message. */
@@ -47,8 +54,8 @@ export class SipStreamFramer {
         if (left >= 4 && b[pos + 2] === 13 && b[pos + 3] === 10) {
           out.push({ type: 'ping' });
           pos += 4;
-        } else if (left === 3 && b[pos + 2] === 13) {
-          break; // maybe the first half of a ping: wait for the next byte
+        } else if ((left === 3 && b[pos + 2] === 13) || (left === 2 && this.#role === 'server')) {
+          break; // maybe the first half of a ping: wait for the next bytes
         } else {
           out.push({ type: 'pong' });
           pos += 2;
