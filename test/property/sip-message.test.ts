@@ -11,8 +11,8 @@ import {
   type StreamEvent,
   serializeMessage,
 } from '../../src/sip/message/index.js';
-import { propertyRuns } from '../support/tools.js';
 import { thrown } from '../support/thrown.js';
+import { propertyRuns } from '../support/tools.js';
 import { tortureMessage, tortureNames } from '../support/torture.js';
 
 const torture = tortureNames().map(tortureMessage);
@@ -46,7 +46,13 @@ const request = fc.record(
     callId: token,
     seq: fc.integer({ min: 0, max: 0xffff_ffff }),
     maxForwards: fc.integer({ min: 0, max: 255 }),
-    extra: fc.array(fc.tuple(token.map((t) => `X-${t}`), text), { maxLength: 5 }),
+    extra: fc.array(
+      fc.tuple(
+        token.map((t) => `X-${t}`),
+        text,
+      ),
+      { maxLength: 5 },
+    ),
     body: fc.uint8Array({ maxLength: 300 }),
   },
   { noNullPrototype: true },
@@ -83,10 +89,13 @@ describe('SIP message properties', () => {
     const mutation = fc.record(
       {
         msg: fc.integer({ min: 0, max: torture.length - 1 }),
-        edits: fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 }), fc.constantFrom('set', 'insert', 'delete')), {
-          minLength: 1,
-          maxLength: 8,
-        }),
+        edits: fc.array(
+          fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 }), fc.constantFrom('set', 'insert', 'delete')),
+          {
+            minLength: 1,
+            maxLength: 8,
+          },
+        ),
       },
       { noNullPrototype: true },
     );
@@ -142,27 +151,33 @@ describe('SIP message properties', () => {
       fc.constant(new TextEncoder().encode('\r\n\r\n')),
     );
     fc.assert(
-      fc.property(fc.array(item, { minLength: 1, maxLength: 5 }), fc.array(fc.integer({ min: 1, max: 200 }), { minLength: 1 }), (items, sizes) => {
-        const stream = new Uint8Array(items.reduce((n, b) => n + b.length, 0));
-        let o = 0;
-        for (const b of items) {
-          stream.set(b, o);
-          o += b.length;
-        }
-        const summary = (events: StreamEvent[]) =>
-          events.map((e) => (e.type === 'message' ? new TextDecoder().decode(serializeMessage(e.message)) : e.type));
-        const whole = summary(new SipStreamFramer().push(stream));
-        const f = new SipStreamFramer();
-        const got: StreamEvent[] = [];
-        for (let i = 0, k = 0; i < stream.length; k++) {
-          const n = sizes[k % sizes.length] ?? 1;
-          got.push(...f.push(stream.subarray(i, i + n)));
-          i += n;
-        }
-        assert.deepEqual(summary(got), whole);
-        assert.equal(whole.length, items.length);
-        assert.equal(f.pending, 0);
-      }),
+      fc.property(
+        fc.array(item, { minLength: 1, maxLength: 5 }),
+        fc.array(fc.integer({ min: 1, max: 200 }), { minLength: 1 }),
+        (items, sizes) => {
+          const stream = new Uint8Array(items.reduce((n, b) => n + b.length, 0));
+          let o = 0;
+          for (const b of items) {
+            stream.set(b, o);
+            o += b.length;
+          }
+          const summary = (events: StreamEvent[]) =>
+            events.map((e) =>
+              e.type === 'message' ? new TextDecoder().decode(serializeMessage(e.message)) : e.type,
+            );
+          const whole = summary(new SipStreamFramer().push(stream));
+          const f = new SipStreamFramer();
+          const got: StreamEvent[] = [];
+          for (let i = 0, k = 0; i < stream.length; k++) {
+            const n = sizes[k % sizes.length] ?? 1;
+            got.push(...f.push(stream.subarray(i, i + n)));
+            i += n;
+          }
+          assert.deepEqual(summary(got), whole);
+          assert.equal(whole.length, items.length);
+          assert.equal(f.pending, 0);
+        },
+      ),
       { numRuns: propertyRuns() },
     );
   });

@@ -9,7 +9,9 @@ const dir = fileURLToPath(new URL('../../../test/vectors/sip-torture/', import.m
  * replaced by the octets its hex digits name (§2.2); <repeat count=N>s</repeat> by N copies of s (§2.3).
  */
 export function expandTorture(text: string): Uint8Array {
-  let t = text.replace(/<allOneLine>\n([\s\S]*?)\n<\/allOneLine>/g, (_, body: string) => body.replace(/\n/g, ''));
+  let t = text.replace(/<allOneLine>\n([\s\S]*?)\n<\/allOneLine>/g, (_, body: string) =>
+    body.replace(/\n/g, ''),
+  );
   t = t.replace(/<repeat count=(\d+)>([^<]*)<\/repeat>/g, (_, n: string, s: string) => s.repeat(Number(n)));
   const bytes: number[] = [];
   const enc = new TextEncoder();
@@ -18,7 +20,8 @@ export function expandTorture(text: string): Uint8Array {
   for (const line of lines) {
     const parts = line.split(/<hex>([0-9A-Fa-f\s]*)<\/hex>/);
     parts.forEach((p, i) => {
-      if (i % 2 === 1) for (let k = 0; k < p.length; k += 2) bytes.push(Number.parseInt(p.slice(k, k + 2), 16));
+      if (i % 2 === 1)
+        for (let k = 0; k < p.length; k += 2) bytes.push(Number.parseInt(p.slice(k, k + 2), 16));
       else for (const b of enc.encode(p)) bytes.push(b);
     });
     bytes.push(13, 10);

@@ -22,14 +22,20 @@ export interface AuthorizeInput {
  * answers a Digest challenge, with qop=auth when offered and the RFC 2069 form otherwise. Returns
  * undefined for a challenge it cannot answer (another scheme, an unknown algorithm).
  */
-export function authorize(challenge: AuthValue, creds: ClientCredentials, input: AuthorizeInput): string | undefined {
+export function authorize(
+  challenge: AuthValue,
+  creds: ClientCredentials,
+  input: AuthorizeInput,
+): string | undefined {
   if (challenge.scheme.toLowerCase() !== 'digest') return undefined;
   const p = challenge.params;
   const algorithm: DigestAlgorithm | undefined = parseAlgorithm(p.get('algorithm'));
   const realm = p.get('realm');
   const nonce = p.get('nonce');
   if (algorithm === undefined || realm === undefined || nonce === undefined) return undefined;
-  const stored = creds.ha1 ?? (creds.password !== undefined ? ha1(creds.username, realm, creds.password, algorithm) : undefined);
+  const stored =
+    creds.ha1 ??
+    (creds.password !== undefined ? ha1(creds.username, realm, creds.password, algorithm) : undefined);
   if (stored === undefined) return undefined;
   const offered = (p.get('qop') ?? '').split(',').map((q) => q.trim());
   const useQop = offered.includes('auth');

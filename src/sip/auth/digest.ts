@@ -28,7 +28,12 @@ export function digestHash(a: DigestAlgorithm, text: string): string {
  * per realm and hash. For the "-sess" algorithms the stored value is the same; the session key is derived
  * per nonce by `sessionHa1`.
  */
-export function ha1(user: string, realm: string, password: string, algorithm: DigestAlgorithm = 'MD5'): string {
+export function ha1(
+  user: string,
+  realm: string,
+  password: string,
+  algorithm: DigestAlgorithm = 'MD5',
+): string {
   return digestHash(algorithm, `${user}:${realm}:${password}`);
 }
 
@@ -57,7 +62,8 @@ export interface DigestInput {
 export function digestResponse(d: DigestInput): string {
   const ha2 = digestHash(d.algorithm, `${d.method}:${d.uri}`);
   const key = sessionHa1(d.algorithm, d.ha1, d.nonce, d.cnonce ?? '');
-  if (d.qop === 'auth') return digestHash(d.algorithm, `${key}:${d.nonce}:${d.nc ?? ''}:${d.cnonce ?? ''}:auth:${ha2}`);
+  if (d.qop === 'auth')
+    return digestHash(d.algorithm, `${key}:${d.nonce}:${d.nc ?? ''}:${d.cnonce ?? ''}:auth:${ha2}`);
   return digestHash(d.algorithm, `${key}:${d.nonce}:${ha2}`);
 }
 

@@ -44,7 +44,9 @@ export class NonceFactory {
   }
 
   #mac(body: Uint8Array, realm: string): Uint8Array {
-    return new Uint8Array(createHmac('sha256', this.#secret).update(body).update(realm, 'utf8').digest()).slice(0, 16);
+    return new Uint8Array(
+      createHmac('sha256', this.#secret).update(body).update(realm, 'utf8').digest(),
+    ).slice(0, 16);
   }
 
   issue(realm: string, now: number): string {

@@ -1,8 +1,8 @@
 import { type NameAddr, parseNameAddr } from './name-addr.js';
 import {
   fail,
-
   isToken,
+  isTokenChar,
   isWord,
   type Param,
   paramValue,
@@ -25,6 +25,10 @@ export interface HeaderSpec<T> {
 }
 
 const MAX_U32 = 0xffff_ffff;
+
+function isHostChar(c: number): boolean {
+  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 46 || c === 45;
+}
 
 function single(values: readonly string[], key: string): string | undefined {
   // RFC 3261 §7.3.1: only headers whose grammar is a comma-separated list may appear more than once.
@@ -66,7 +70,7 @@ export function parseVia(value: string): Via {
   for (let k = 0; k < 3; k++) {
     i = skipWs(s, i);
     const t0 = i;
-    while (i < s.length && /[A-Za-z0-9\-.!%*_+`'~]/.test(s.charAt(i))) i++;
+    while (i < s.length && isTokenChar(s.charCodeAt(i))) i++;
     if (i === t0) fail(`bad sent-protocol in Via ${JSON.stringify(s.slice(0, 60))}`);
     parts.push(s.slice(t0, i));
     i = skipWs(s, i);
@@ -82,7 +86,7 @@ export function parseVia(value: string): Via {
     if (close < 0) fail('unterminated IPv6 reference in Via');
     i = close + 1;
   } else {
-    while (i < s.length && /[A-Za-z0-9.-]/.test(s.charAt(i))) i++;
+    while (i < s.length && isHostChar(s.charCodeAt(i))) i++;
   }
   const host = s.slice(h0, i);
   if (host.length === 0) fail('Via has no sent-by host');
@@ -136,7 +140,9 @@ export const PATH = addressList('path', true);
 export const SERVICE_ROUTE = addressList('service-route', true);
 
 /** Contact (RFC 3261 §20.10): "*" (only in a REGISTER removing all bindings) or a list of addresses. */
-export type ContactValue = { readonly star: true } | { readonly star: false; readonly contacts: readonly NameAddr[] };
+export type ContactValue =
+  | { readonly star: true }
+  | { readonly star: false; readonly contacts: readonly NameAddr[] };
 
 export const CONTACT = spec('contact', (values): ContactValue => {
   const all = allValues(values);
@@ -246,7 +252,8 @@ export const CONTENT_TYPE = spec('content-type', (values): MediaType | undefined
   const v = single(values, 'content-type');
   if (v === undefined) return undefined;
   const m = /^([^/\s;]+)[ \t]*\/[ \t]*([^/\s;]+)/.exec(v);
-  if (m === null || !isToken(m[1] ?? '') || !isToken(m[2] ?? '')) fail(`bad Content-Type ${JSON.stringify(v)}`);
+  if (m === null || !isToken(m[1] ?? '') || !isToken(m[2] ?? ''))
+    fail(`bad Content-Type ${JSON.stringify(v)}`);
   const [params, end] = readParams(v, m[0].length);
   if (end !== v.length) fail('bad Content-Type parameters');
   return { type: (m[1] ?? '').toLowerCase(), subtype: (m[2] ?? '').toLowerCase(), params };
@@ -290,4 +297,3 @@ export const AUTHORIZATION = authList('authorization');
 export const PROXY_AUTHORIZATION = authList('proxy-authorization');
 export const WWW_AUTHENTICATE = authList('www-authenticate');
 export const PROXY_AUTHENTICATE = authList('proxy-authenticate');
-

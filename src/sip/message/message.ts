@@ -32,7 +32,12 @@ export class SipMessage {
   readonly #cache = new Map<h.HeaderSpec<unknown>, unknown>();
   #uri: Uri | undefined;
 
-  constructor(start: StartLine, fields: HeaderField[], body: Uint8Array = new Uint8Array(0), startRaw?: string) {
+  constructor(
+    start: StartLine,
+    fields: HeaderField[],
+    body: Uint8Array = new Uint8Array(0),
+    startRaw?: string,
+  ) {
     this.#start = start;
     this.#startRaw = startRaw;
     this.#fields = fields;
@@ -74,7 +79,8 @@ export class SipMessage {
 
   requestUri(): Uri {
     if (this.#start.type !== 'request') throw new SipParseError('a response has no Request-URI');
-    if (this.#uri === undefined) this.#uri = this.#guard(() => parseUri((this.#start as { uri: string }).uri));
+    if (this.#uri === undefined)
+      this.#uri = this.#guard(() => parseUri((this.#start as { uri: string }).uri));
     return this.#uri;
   }
 
@@ -168,7 +174,7 @@ export class SipMessage {
   prependHeader(name: string, value: string): void {
     const key = headerKey(name);
     const at = this.#fields.findIndex((f) => f.key === key);
-    this.#fields.splice(at < 0 ? 0 : at, 0, { name, key, value: ` ${value}` });
+    this.#fields.splice(Math.max(at, 0), 0, { name, key, value: ` ${value}` });
     this.#changed();
   }
 

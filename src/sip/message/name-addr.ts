@@ -1,4 +1,15 @@
-import { type Param, fail, formatParams, isToken, paramValue, quote, readParams, readQuoted, skipWs, unquoteParam } from './scan.js';
+import {
+  fail,
+  formatParams,
+  isToken,
+  type Param,
+  paramValue,
+  quote,
+  readParams,
+  readQuoted,
+  skipWs,
+  unquoteParam,
+} from './scan.js';
 import { formatUri, parseUri, type Uri } from './uri.js';
 
 /**
@@ -35,7 +46,8 @@ export function parseNameAddr(value: string, angleRequired = false): NameAddr {
     // RFC 3261 §25.1 display-name = *(token LWS) / quoted-string; RFC 4475 §3.1.1.6: LWS before "<" is optional.
     const words = s.slice(i, lt).trim();
     if (words.length > 0) {
-      for (const w of words.split(/[ \t]+/)) if (!isToken(w)) fail(`bad display name ${JSON.stringify(words)}`);
+      for (const w of words.split(/[ \t]+/))
+        if (!isToken(w)) fail(`bad display name ${JSON.stringify(words)}`);
       displayName = words;
     }
     i = lt;
@@ -45,7 +57,8 @@ export function parseNameAddr(value: string, angleRequired = false): NameAddr {
     if (gt < 0) fail('missing ">"');
     uriText = s.slice(i + 1, gt);
     // RFC 4475 §3.1.2.14: no LWS inside the angle brackets.
-    if (uriText.length === 0 || /[\s<]/.test(uriText)) fail(`bad URI in angle brackets: ${JSON.stringify(uriText)}`);
+    if (uriText.length === 0 || /[\s<]/.test(uriText))
+      fail(`bad URI in angle brackets: ${JSON.stringify(uriText)}`);
     i = gt + 1;
   } else {
     if (angleRequired) fail('this header needs a name-addr (<URI>)');
@@ -63,7 +76,10 @@ export function parseNameAddr(value: string, angleRequired = false): NameAddr {
 
 export function formatNameAddr(na: NameAddr): string {
   const uri = na.uriText.length > 0 ? na.uriText : formatUri(na.uri);
-  const name = na.displayName === undefined ? '' : `${isDisplayTokens(na.displayName) ? na.displayName : quote(na.displayName)} `;
+  const name =
+    na.displayName === undefined
+      ? ''
+      : `${isDisplayTokens(na.displayName) ? na.displayName : quote(na.displayName)} `;
   return `${name}<${uri}>${formatParams(na.params)}`;
 }
 

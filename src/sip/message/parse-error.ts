@@ -1,5 +1,4 @@
 import { CodecError } from '../../wire/codec-error.js';
-import type { SipMessage } from './message.js';
 
 /**
  * The one error the SIP message layer throws (a CodecError, DESIGN §5). It says what the receiver may do
@@ -11,6 +10,11 @@ import type { SipMessage } from './message.js';
  * - `status`: 400 (Bad Request) by default; 505 when the SIP-Version is not 2.0 (RFC 3261 §8.2.2.3 / RFC
  *   4475 §3.1.2.16).
  */
+/** The header fields of a message that failed to parse, as far as they were split (no import of message.ts). */
+export interface PartialMessage {
+  readonly fields: ReadonlyArray<{ readonly name: string; readonly key: string; readonly value: string }>;
+}
+
 export class SipParseError extends CodecError {
   readonly respondable: boolean;
   readonly status: number;
@@ -18,12 +22,12 @@ export class SipParseError extends CodecError {
    * The header fields as far as they were split, when the error came after that: enough for
    * `buildResponse` to copy Via, From, To, Call-ID and CSeq into the error response.
    */
-  readonly partial: SipMessage | undefined;
+  readonly partial: PartialMessage | undefined;
 
   constructor(
     message: string,
     offset = -1,
-    opts: { respondable?: boolean; status?: number; partial?: SipMessage } = {},
+    opts: { respondable?: boolean; status?: number; partial?: PartialMessage } = {},
   ) {
     super(message, offset);
     this.respondable = opts.respondable ?? false;
@@ -32,7 +36,7 @@ export class SipParseError extends CodecError {
   }
 
   /** The same problem, re-judged once the whole message is known. */
-  withRespondable(respondable: boolean, partial?: SipMessage): SipParseError {
+  withRespondable(respondable: boolean, partial?: PartialMessage): SipParseError {
     return new SipParseError(this.message, -1, {
       respondable,
       status: this.status,

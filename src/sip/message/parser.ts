@@ -12,11 +12,14 @@ const decoder = new TextDecoder('utf-8', { fatal: true });
 const CR = 13;
 const LF = 10;
 
-/** Index of the CRLFCRLF that ends the header section at or after `from`, or -1. */
+/**
+ * Index of the CRLFCRLF that ends the header section at or after `from`, or -1 when it has not arrived.
+ * One plain loop (Uint8Array.indexOf costs more per call than it saves on short lines).
+ */
 export function findHeaderEnd(bytes: Uint8Array, from: number): number {
   const end = bytes.length - 3;
-  for (let i = bytes.indexOf(CR, from); i >= 0 && i < end; i = bytes.indexOf(CR, i + 1)) {
-    if (bytes[i + 1] === LF && bytes[i + 2] === CR && bytes[i + 3] === LF) return i;
+  for (let i = from; i < end; i++) {
+    if (bytes[i] === CR && bytes[i + 1] === LF && bytes[i + 2] === CR && bytes[i + 3] === LF) return i;
   }
   return -1;
 }
@@ -26,6 +29,20 @@ export function skipLeadingCrlf(bytes: Uint8Array, from = 0): number {
   let i = from;
   while (i + 1 < bytes.length && bytes[i] === CR && bytes[i + 1] === LF) i += 2;
   return i;
+}
+
+/** Offset of a CR not followed by LF or an LF not preceded by CR in bytes[from, to), or -1. */
+function strayLineBreak(bytes: Uint8Array, from: number, to: number): number {
+  for (let i = from; i < to; i++) {
+    const b = bytes[i];
+    if (b === CR) {
+      if (bytes[i + 1] !== LF) return i;
+      i++;
+    } else if (b === LF) {
+      return i;
+    }
+  }
+  return -1;
 }
 
 export interface ParsedHead {
@@ -64,7 +81,9 @@ function parseStartLine(line: string): StartLine {
   const [method = '', uri = '', version = ''] = parts;
   if (!isToken(method)) throw new SipParseError(`bad start line ${JSON.stringify(line.slice(0, 40))}`);
   if (parts.length !== 3 || !/^[A-Za-z][A-Za-z0-9+.-]*:\S+$/.test(uri)) {
-    throw new SipParseError(`bad Request-Line ${JSON.stringify(line.slice(0, 80))}`, -1, { respondable: true });
+    throw new SipParseError(`bad Request-Line ${JSON.stringify(line.slice(0, 80))}`, -1, {
+      respondable: true,
+    });
   }
   checkVersion(version, true);
   return { type: 'request', method, uri };
@@ -82,7 +101,12 @@ function splitFields(text: string, firstLineEnd: number): HeaderField[] {
       const prev = fields.pop();
       if (prev === undefined) throw new SipParseError('a continuation line before the first header');
       const line = text.slice(pos, eol);
-      fields.push({ name: prev.name, key: prev.key, value: `${prev.value}\r\n${line}`, raw: `${prev.raw}\r\n${line}` });
+      fields.push({
+        name: prev.name,
+        key: prev.key,
+        value: `${prev.value}\r\n${line}`,
+        raw: `${prev.raw}\r\n${line}`,
+      });
     } else {
       const colon = text.indexOf(':', pos);
       if (colon < 0 || colon > eol) throw new SipParseError(`header line without a colon at ${pos}`);
@@ -90,7 +114,12 @@ function splitFields(text: string, firstLineEnd: number): HeaderField[] {
       while (ne > pos && (text.charCodeAt(ne - 1) === 32 || text.charCodeAt(ne - 1) === 9)) ne--;
       const name = text.slice(pos, ne);
       if (!isToken(name)) throw new SipParseError(`bad header name ${JSON.stringify(name.slice(0, 40))}`);
-      fields.push({ name, key: headerKey(name), value: text.slice(colon + 1, eol), raw: text.slice(pos, eol) });
+      fields.push({
+        name,
+        key: headerKey(name),
+        value: text.slice(colon + 1, eol),
+        raw: text.slice(pos, eol),
+      });
     }
     pos = eol + 2;
   }
@@ -106,7 +135,8 @@ function contentLengthOf(msg: SipMessage): number | undefined {
     value = f.value.trim();
   }
   if (value === undefined) return undefined;
-  if (!/^\d{1,10}$/.test(value)) throw new SipParseError(`bad Content-Length ${JSON.stringify(value.slice(0, 20))}`);
+  if (!/^\d{1,10}$/.test(value))
+    throw new SipParseError(`bad Content-Length ${JSON.stringify(value.slice(0, 20))}`);
   return Number(value);
 }
 
@@ -119,8 +149,8 @@ export function parseHead(bytes: Uint8Array, start: number, headerEnd: number): 
     throw new SipParseError('the header section is not UTF-8 (RFC 3261 §7.3.1)', start);
   }
   // Bare CR or LF inside a header would let one value smuggle another header past a proxy.
-  const stray = /\r(?!\n)|(?<!\r)\n/.exec(text);
-  if (stray !== null) throw new SipParseError('bare CR or LF in the header section', start + stray.index);
+  const stray = strayLineBreak(bytes, start, headerEnd);
+  if (stray >= 0) throw new SipParseError('bare CR or LF in the header section', stray);
   const firstEnd = text.indexOf('\r\n') < 0 ? text.length : text.indexOf('\r\n');
   const firstLine = text.slice(0, firstEnd);
   let startLine: StartLine | undefined;
@@ -131,14 +161,16 @@ export function parseHead(bytes: Uint8Array, start: number, headerEnd: number): 
     startError = e as SipParseError;
   }
   const fields = splitFields(text, firstEnd);
-  const probe = new SipMessage(startLine ?? { type: 'request', method: 'UNKNOWN', uri: '' }, fields);
-  const respondable = startLine !== undefined ? probe.canRespond() : (startError?.respondable ?? false) && probe.canRespond();
-  if (startError !== undefined) throw startError.withRespondable(respondable, probe);
-  const message = new SipMessage(startLine as StartLine, fields, new Uint8Array(0), firstLine);
+  if (startLine === undefined || startError !== undefined) {
+    const probe = new SipMessage({ type: 'request', method: 'UNKNOWN', uri: '' }, fields);
+    const err = startError ?? new SipParseError('no start line');
+    throw err.withRespondable(err.respondable && probe.canRespond(), probe);
+  }
+  const message = new SipMessage(startLine, fields, new Uint8Array(0), firstLine);
   try {
     return { message, bodyStart: headerEnd + 4, contentLength: contentLengthOf(message) };
   } catch (e) {
-    throw (e as SipParseError).withRespondable(respondable, message);
+    throw (e as SipParseError).withRespondable(message.canRespond(), message);
   }
 }
 

@@ -1,6 +1,7 @@
 import { H } from './header-names.js';
 import type { SipMessage } from './message.js';
-import { type HeaderList, createResponse } from './serializer.js';
+import type { PartialMessage } from './parse-error.js';
+import { createResponse, type HeaderList } from './serializer.js';
 
 /** Reason phrases the stack writes itself (RFC 3261 §21). */
 export const REASON: Readonly<Record<number, string>> = {
@@ -42,14 +43,19 @@ export interface ResponseOptions {
  * were (byte for byte, so this works even when their values did not parse), To with a tag added. Safe on
  * a request that failed validation, as long as it is respondable.
  */
-export function buildResponse(request: SipMessage, status: number, opts: ResponseOptions = {}): SipMessage {
+export function buildResponse(
+  request: PartialMessage,
+  status: number,
+  opts: ResponseOptions = {},
+): SipMessage {
   const headers: Array<readonly [string, string]> = [];
   for (const f of request.fields) {
     if (f.key === 'via' || f.key === 'from' || f.key === 'call-id' || f.key === 'cseq') {
       headers.push([f.name, f.value.trim()]);
     } else if (f.key === 'to') {
       let value = f.value.trim();
-      if (status > 100 && opts.toTag !== undefined && !/;\s*tag\s*=/i.test(value)) value += `;tag=${opts.toTag}`;
+      if (status > 100 && opts.toTag !== undefined && !/;\s*tag\s*=/i.test(value))
+        value += `;tag=${opts.toTag}`;
       headers.push([f.name, value]);
     }
   }

@@ -1,10 +1,10 @@
-import { type Param, formatParams, isDigits, paramValue, readParams } from './scan.js';
 import { SipParseError } from './parse-error.js';
+import { formatParams, isDigits, type Param, paramValue, readParams } from './scan.js';
 
 /**
  * SIP, SIPS and tel URIs (RFC 3261 §19.1, RFC 3966) and, for any other scheme, the opaque absoluteURI
  * (RFC 3261 §25.1 allows one in a Request-URI or a name-addr). Fields hold the text as it was written,
- * %-escapes included, so that a URI re-serialises byte for byte; `unescape()` gives the characters
+ * %-escapes included, so that a URI re-serialises byte for byte; `unescapeUri()` gives the characters
  * (RFC 3261 §19.1.2: an escaped character is equivalent to the character itself in user, password,
  * parameters and headers; RFC 4475 §3.1.1.3).
  */
@@ -87,7 +87,9 @@ function parseSipUri(text: string, scheme: 'sip' | 'sips', rest: string): SipUri
   const hostport = hostPart.slice(0, end);
   let host = hostport;
   let port: number | undefined;
-  const portColon = hostport.startsWith('[') ? hostport.indexOf(':', hostport.indexOf(']')) : hostport.indexOf(':');
+  const portColon = hostport.startsWith('[')
+    ? hostport.indexOf(':', hostport.indexOf(']'))
+    : hostport.indexOf(':');
   if (portColon >= 0) {
     host = hostport.slice(0, portColon);
     const p = hostport.slice(portColon + 1);
@@ -140,7 +142,7 @@ function parseTelUri(text: string, rest: string): TelUri {
   const semi = rest.indexOf(';');
   const number = semi >= 0 ? rest.slice(0, semi) : rest;
   // RFC 3966 §3: global numbers start with "+", local ones need a phone-context (checked by users).
-  if (!/^\+?[0-9A-Fa-f*#().\-]+$/.test(number)) bad(text, 'bad telephone-subscriber');
+  if (!/^\+?[0-9A-Fa-f*#().-]+$/.test(number)) bad(text, 'bad telephone-subscriber');
   const [params, end] = semi >= 0 ? readParams(rest, semi) : [[], rest.length];
   if (end !== rest.length) bad(text, 'bad tel parameters');
   return { kind: 'tel', scheme: 'tel', number, params };
@@ -169,7 +171,7 @@ export function uriParam(uri: Uri, name: string): string | null | undefined {
 const utf8 = new TextDecoder('utf-8');
 
 /** Resolves %HH escapes (RFC 3261 §19.1.2); the result is the UTF-8 text they encode. */
-export function unescape(s: string): string {
+export function unescapeUri(s: string): string {
   if (s.indexOf('%') < 0) return s;
   const bytes: number[] = [];
   for (let i = 0; i < s.length; i++) {

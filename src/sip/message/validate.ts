@@ -55,14 +55,22 @@ export function inspectMessage(msg: SipMessage): Problem[] {
     const cseq = msg.get(h.CSEQ);
     // RFC 3261 §8.1.1.5: the CSeq method MUST match the request method (ACK and CANCEL reuse the number).
     if (cseq !== undefined && cseq.method !== start.method) {
-      out.push({ code: 'cseq-method-mismatch', fatal: true, detail: `${start.method} vs CSeq ${cseq.method}` });
+      out.push({
+        code: 'cseq-method-mismatch',
+        fatal: true,
+        detail: `${start.method} vs CSeq ${cseq.method}`,
+      });
     }
   }
   try {
     const uri = msg.requestUri();
     // RFC 3261 §19.1.1 Table 1: headers are not allowed in a Request-URI (RFC 4475 §3.1.2.11).
     if (uri.kind === 'sip' && uri.headers.length > 0) {
-      out.push({ code: 'request-uri-has-headers', fatal: false, detail: 'escaped headers in the Request-URI' });
+      out.push({
+        code: 'request-uri-has-headers',
+        fatal: false,
+        detail: 'escaped headers in the Request-URI',
+      });
     }
     if (uri.kind === 'other') {
       out.push({ code: 'request-uri-scheme-unknown', fatal: false, detail: uri.scheme });

@@ -39,7 +39,9 @@ abstract class ClientBase implements ClientTransactionHandle {
 /** The 408 a client transaction reports to its TU when Timer B or F fires (RFC 3261 §8.1.3.1). */
 function timeout408(request: SipMessage): SipMessage {
   const copy = ['via', 'from', 'to', 'call-id', 'cseq'];
-  const headers = request.fields.filter((f) => copy.includes(f.key)).map((f) => [f.name, f.value.trim()] as const);
+  const headers = request.fields
+    .filter((f) => copy.includes(f.key))
+    .map((f) => [f.name, f.value.trim()] as const);
   return createResponse(408, 'Request Timeout', headers);
 }
 
@@ -51,10 +53,18 @@ function timeout408(request: SipMessage): SipMessage {
 export function ackForNon2xx(invite: SipMessage, response: SipMessage): SipMessage {
   const headers: Array<readonly [string, string]> = [];
   const via = invite.fields.find((f) => f.key === 'via');
-  if (via !== undefined) headers.push(['Via', via.value.trim().split(/,(?![^<]*>)/)[0]?.trim() ?? '']);
+  if (via !== undefined)
+    headers.push([
+      'Via',
+      via.value
+        .trim()
+        .split(/,(?![^<]*>)/)[0]
+        ?.trim() ?? '',
+    ]);
   for (const f of invite.fields) if (f.key === 'route') headers.push(['Route', f.value.trim()]);
   headers.push(['Max-Forwards', '70']);
-  for (const f of invite.fields) if (f.key === 'from' || f.key === 'call-id') headers.push([f.name, f.value.trim()]);
+  for (const f of invite.fields)
+    if (f.key === 'from' || f.key === 'call-id') headers.push([f.name, f.value.trim()]);
   for (const f of response.fields) if (f.key === 'to') headers.push(['To', f.value.trim()]);
   headers.push(['CSeq', `${invite.cseq().seq ?? 0} ACK`]);
   const start = invite.start;
@@ -141,7 +151,8 @@ export class InviteClientTransaction extends ClientBase {
         // "Any retransmissions of the final response that are received while in the Completed state MUST
         // cause the ACK to be re-passed to the transport layer for retransmission, but the newly received
         // response MUST NOT be passed up to the TU."
-        if (status >= 300 && this.#ack !== undefined) this.ctx.resend(this.#ack, this.request, this.destination);
+        if (status >= 300 && this.#ack !== undefined)
+          this.ctx.resend(this.#ack, this.request, this.destination);
         return;
       case 'terminated':
         return;

@@ -1,4 +1,5 @@
 import { TimerTable } from '../../core/timer-table.js';
+import { parseVia } from '../message/headers.js';
 import type { SipMessage } from '../message/message.js';
 import { tagOf } from '../message/name-addr.js';
 import { SipParseError } from '../message/parse-error.js';
@@ -94,7 +95,15 @@ export class TransactionManager {
       if (!(e instanceof SipParseError)) throw e;
       // RFC 3261 §8.2 / RFC 4475: answer what can be answered (400, or 505 for the version), drop the rest.
       if (e.respondable && e.partial !== undefined) {
-        this.respondStateless(e.partial, e.status, source, { reason: reasonFor(e) });
+        const via = e.partial.fields.find((f) => f.key === 'via');
+        let destination = source;
+        try {
+          if (via !== undefined)
+            destination = responseDestination(parseVia(via.value.trim().split(',')[0] ?? ''), source);
+        } catch {
+          // An unparsable Via: answer the packet's source.
+        }
+        this.#ctx.send(buildResponse(e.partial, e.status, { reason: reasonFor(e) }), destination);
       }
       return;
     }
@@ -120,18 +129,28 @@ export class TransactionManager {
     const key = serverKey(request);
     if (key === undefined) return;
     const existing = this.#lookupServer(key, request);
-    if (existing !== undefined) return existing.onRequest(request, now);
+    if (existing !== undefined) {
+      existing.onRequest(request, now);
+      return;
+    }
     // RFC 3261 §17.2.3 / §17.2.1: an ACK that matches no transaction is for a 2xx; it goes to the TU.
-    if (request.method === 'ACK') return void this.#out.push({ kind: 'ack', request, source });
+    if (request.method === 'ACK') {
+      this.#out.push({ kind: 'ack', request, source });
+      return;
+    }
     const id = `s${++this.#next}`;
-    const replyTo = responseDestination(request.topVia() ?? { protocol: '', transport: '', host: source.host, params: [] }, source);
+    const replyTo = responseDestination(
+      request.topVia() ?? { protocol: '', transport: '', host: source.host, params: [] },
+      source,
+    );
     const tx =
       request.method === 'INVITE'
         ? new InviteServerTransaction(id, request, source, replyTo, this.#ctx)
         : new NonInviteServerTransaction(id, request, source, replyTo, this.#ctx);
     this.#add(id, key, tx);
     // RFC 3261 §9.2: a CANCEL has its own server transaction; it names the INVITE it matches, if any.
-    const cancelled = request.method === 'CANCEL' ? this.#lookupServer(serverKey(request, 'INVITE'), request) : undefined;
+    const cancelled =
+      request.method === 'CANCEL' ? this.#lookupServer(serverKey(request, 'INVITE'), request) : undefined;
     this.#out.push({
       kind: 'request',
       transaction: tx,
@@ -196,7 +215,12 @@ export class TransactionManager {
   }
 
   /** A stateless response (RFC 3261 §8.2.6, §16.11) to the address the request's Via says. */
-  respondStateless(request: SipMessage, status: number, source: TransportAddress, opts: ResponseOptions = {}): void {
+  respondStateless(
+    request: SipMessage,
+    status: number,
+    source: TransportAddress,
+    opts: ResponseOptions = {},
+  ): void {
     let destination = source;
     try {
       const via = request.topVia();

@@ -20,7 +20,13 @@ abstract class ServerBase implements ServerTransactionHandle {
 
   abstract get state(): string;
 
-  constructor(id: string, request: SipMessage, source: TransportAddress, replyTo: TransportAddress, ctx: TransactionContext) {
+  constructor(
+    id: string,
+    request: SipMessage,
+    source: TransportAddress,
+    replyTo: TransportAddress,
+    ctx: TransactionContext,
+  ) {
     this.id = id;
     this.request = request;
     this.source = source;
@@ -60,7 +66,10 @@ export class InviteServerTransaction extends ServerBase {
 
   /** A retransmission of the INVITE (RFC 3261 §17.2.1). */
   onRequest(request: SipMessage, now: number): void {
-    if (request.method === 'ACK') return this.#onAck(now);
+    if (request.method === 'ACK') {
+      this.#onAck(now);
+      return;
+    }
     // Proceeding: "If a request retransmission is received while in the Proceeding state, the most recent
     // provisional response that was received from the TU MUST be passed to the transport layer for
     // retransmission." Completed: "the server SHOULD pass the response to the transport for retransmission."
@@ -88,7 +97,8 @@ export class InviteServerTransaction extends ServerBase {
       // "If, while in the Proceeding state, the TU passes a 2xx response to the server transaction, the
       // server transaction MUST pass this response to the transport layer for transmission ... The server
       // transaction MUST then transition to the Terminated state." (the TU retransmits the 2xx)
-      return this.#terminate();
+      this.#terminate();
+      return;
     }
     // "While in the Proceeding state, if the TU passes a response with status code from 300 to 699 to the
     // server transaction, the response MUST be passed to the transport layer for transmission, and the

@@ -24,7 +24,10 @@ describe('digest computation (published examples)', () => {
 
   it('RFC 7616 §3.9.1 MD5 example', () => {
     const key = ha1('Mufasa', 'http-auth@example.org', 'Circle of Life', 'MD5');
-    assert.equal(digestResponse({ ...rfc7616, algorithm: 'MD5', ha1: key }), '8ca523f5e9506fed4657c9700eebdbec');
+    assert.equal(
+      digestResponse({ ...rfc7616, algorithm: 'MD5', ha1: key }),
+      '8ca523f5e9506fed4657c9700eebdbec',
+    );
   });
 
   it('RFC 7616 §3.9.1 SHA-256 example', () => {
@@ -59,7 +62,11 @@ const lookup = (user: string, r: string, a: 'MD5' | 'MD5-sess' | 'SHA-256' | 'SH
   users[user] === undefined ? undefined : ha1(user, r, users[user] ?? '', a);
 
 function server(algorithms: Array<'MD5' | 'SHA-256'> = ['SHA-256', 'MD5']) {
-  return new DigestServer({ realm, nonces: new NonceFactory({ secret, random: new SeededRandom(1) }), algorithms });
+  return new DigestServer({
+    realm,
+    nonces: new NonceFactory({ secret, random: new SeededRandom(1) }),
+    algorithms,
+  });
 }
 
 function register(authorization?: string) {
@@ -97,7 +104,11 @@ describe('digest server (RFC 3261 §22, RFC 7616)', () => {
     it(`accepts credentials the client side computes (${algorithm})`, () => {
       const s = server([algorithm]);
       const { value } = challengeOf(s, 0);
-      const auth = authorize(value, { username: 'alice', password: 'secret' }, { method: 'REGISTER', uri: `sip:${realm}`, cnonce: 'abc', nc: 1 });
+      const auth = authorize(
+        value,
+        { username: 'alice', password: 'secret' },
+        { method: 'REGISTER', uri: `sip:${realm}`, cnonce: 'abc', nc: 1 },
+      );
       assert.ok(auth !== undefined);
       assert.deepEqual(s.verify(register(auth), lookup, 1000), { ok: true, user: 'alice' });
     });
@@ -124,24 +135,49 @@ describe('digest server (RFC 3261 §22, RFC 7616)', () => {
     assert.deepEqual(s.verify(register(good), lookup, 2), { ok: false, reason: 'replay', stale: false });
     const next = authorize(value, { username: 'alice', password: 'secret' }, { ...input, nc: 2 }) ?? '';
     assert.equal(s.verify(register(next), lookup, 3).ok, true);
-    const other = authorize(value, { username: 'alice', password: 'secret' }, { ...input, uri: 'sip:elsewhere', nc: 3 }) ?? '';
+    const other =
+      authorize(
+        value,
+        { username: 'alice', password: 'secret' },
+        { ...input, uri: 'sip:elsewhere', nc: 3 },
+      ) ?? '';
     assert.deepEqual(s.verify(register(other), lookup, 4), { ok: false, reason: 'wrong-uri', stale: false });
   });
 
   it('answers an expired nonce with valid credentials as stale', () => {
     const s = server(['MD5']);
     const { value } = challengeOf(s, 0);
-    const auth = authorize(value, { username: 'alice', password: 'secret' }, { method: 'REGISTER', uri: `sip:${realm}`, cnonce: 'c', nc: 1 }) ?? '';
-    assert.deepEqual(s.verify(register(auth), lookup, 10 * 60_000), { ok: false, reason: 'stale', stale: true });
+    const auth =
+      authorize(
+        value,
+        { username: 'alice', password: 'secret' },
+        { method: 'REGISTER', uri: `sip:${realm}`, cnonce: 'c', nc: 1 },
+      ) ?? '';
+    assert.deepEqual(s.verify(register(auth), lookup, 10 * 60_000), {
+      ok: false,
+      reason: 'stale',
+      stale: true,
+    });
     assert.match(s.challenge(10 * 60_000, true).headers[0]?.[1] ?? '', /stale=true/);
   });
 
   it('refuses forged nonces and lets a no-qop (RFC 2069) nonce be used once', () => {
     const s = server(['MD5']);
     const forged = `Digest username="alice", realm="${realm}", nonce="AAAA", uri="sip:${realm}", response="00"`;
-    assert.deepEqual(s.verify(register(forged), lookup, 0), { ok: false, reason: 'invalid-nonce', stale: false });
-    const noQop = parseAuth(`Digest realm="${realm}", nonce="${challengeOf(s, 0).value.params.get('nonce')}"`);
-    const auth = authorize(noQop, { username: 'alice', password: 'secret' }, { method: 'REGISTER', uri: `sip:${realm}`, cnonce: '', nc: 1 }) ?? '';
+    assert.deepEqual(s.verify(register(forged), lookup, 0), {
+      ok: false,
+      reason: 'invalid-nonce',
+      stale: false,
+    });
+    const noQop = parseAuth(
+      `Digest realm="${realm}", nonce="${challengeOf(s, 0).value.params.get('nonce')}"`,
+    );
+    const auth =
+      authorize(
+        noQop,
+        { username: 'alice', password: 'secret' },
+        { method: 'REGISTER', uri: `sip:${realm}`, cnonce: '', nc: 1 },
+      ) ?? '';
     assert.doesNotMatch(auth, /qop/);
     assert.equal(s.verify(register(auth), lookup, 1).ok, true);
     assert.deepEqual(s.verify(register(auth), lookup, 2), { ok: false, reason: 'replay', stale: false });

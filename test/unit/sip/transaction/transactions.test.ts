@@ -1,6 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { createRequest, createResponse, parseDatagram, type SipMessage } from '../../../../src/sip/message/index.js';
+import {
+  createRequest,
+  createResponse,
+  parseDatagram,
+  type SipMessage,
+} from '../../../../src/sip/message/index.js';
 import { TransactionManager, type TransactionOutput } from '../../../../src/sip/transaction/index.js';
 import type { TransportAddress } from '../../../../src/sip/transport/address.js';
 
