@@ -1,0 +1,4 @@
+export * from './client.js';
+export * from './digest.js';
+export * from './nonce.js';
+export * from './server.js';
