@@ -473,7 +473,9 @@ export class Adapter {
         // One branch per adapter the overlay names; the lookup's own placeholder ends without a status.
         const branches = routes.map(() => ctx.addBranch('connecting'));
         pending.state = 'done';
-        routes.forEach((route, i) => this.#connectAndForward(ctx, branches[i] as Branch, route));
+        routes.forEach((route, i) => {
+          this.#connectAndForward(ctx, branches[i] as Branch, route);
+        });
       }
       this.#drain();
     });
@@ -534,7 +536,9 @@ export class Adapter {
     const ctx = this.#context(st, req);
     // Add every branch first, so the first final answer cannot complete the context early.
     const branches = targets.map(() => ctx.addBranch('connecting'));
-    targets.forEach((t, i) => this.#sendBranch(ctx, branches[i] as Branch, t.address, t.requestUri));
+    targets.forEach((t, i) => {
+      this.#sendBranch(ctx, branches[i] as Branch, t.address, t.requestUri);
+    });
   }
 
   /** RFC 3261 §16.6: copy, retarget, Record-Route, Via, and send on a new client transaction. */
