@@ -10,8 +10,9 @@ export const OVERLAY = 'overlay.example.org';
 /** Key generation is slow (RSA especially): each identity is made once per test file. */
 const identities = new Map<string, Promise<NodeIdentity>>();
 
-export function selfSigned(keyAlgorithm: KeyAlgorithm, tag = ''): Promise<NodeIdentity> {
-  const key = `${keyAlgorithm}/${tag}`;
+/** A self-signed identity in OVERLAY (SHA-256, 16-byte Node-IDs); `tag` tells apart several of one kind. */
+export function selfSigned(keyAlgorithm: KeyAlgorithm, tag = '', nodeIdCount = 1): Promise<NodeIdentity> {
+  const key = `${keyAlgorithm}/${tag}/${nodeIdCount}`;
   let p = identities.get(key);
   if (p === undefined) {
     p = createSelfSignedIdentity({
@@ -20,6 +21,7 @@ export function selfSigned(keyAlgorithm: KeyAlgorithm, tag = ''): Promise<NodeId
       nodeIdLength: 16,
       now: NOW,
       keyAlgorithm,
+      nodeIdCount,
     });
     identities.set(key, p);
   }

@@ -83,14 +83,7 @@ describe('self-signed identity options', () => {
   });
 
   it('prefixes the 1-based index for several Node-IDs', async () => {
-    const id = await createSelfSignedIdentity({
-      overlay: OVERLAY,
-      digest: 'sha256',
-      nodeIdLength: 16,
-      now: NOW,
-      keyAlgorithm: 'ecdsa-p256',
-      nodeIdCount: 3,
-    });
+    const id = await selfSigned('ecdsa-p256', 'multi', 3);
     const spki = createPublicKey(id.privateKey).export({ type: 'spki', format: 'der' });
     assert.deepEqual(
       id.certificate.nodeIds.map((n) => nodeIdToHex(n)),

@@ -6,7 +6,6 @@ import { nodeIdFromBigInt, nodeIdToBytes, type TransactionId } from '../../../..
 import { overlayHash } from '../../../../src/reload/config/hashes.js';
 import { HashAlgorithm, SignatureAlgorithm } from '../../../../src/reload/messages/codes.js';
 import { type SecurityBlock, signerIdentity } from '../../../../src/reload/messages/security.js';
-import { createSelfSignedIdentity } from '../../../../src/reload/security/identity.js';
 import { messageSignatureInput } from '../../../../src/reload/security/message-input.js';
 import { signMessage, verifyMessage } from '../../../../src/reload/security/message-signing.js';
 import { X509Signer } from '../../../../src/reload/security/signer.js';
@@ -175,14 +174,7 @@ describe('resolving and checking the signer', () => {
   });
 
   it('uses cert_hash_node_id for a certificate with several Node-IDs and reports the one that signed', async () => {
-    const id = await createSelfSignedIdentity({
-      overlay: OVERLAY,
-      digest: 'sha256',
-      nodeIdLength: 16,
-      now: NOW,
-      keyAlgorithm: 'ecdsa-p256',
-      nodeIdCount: 2,
-    });
+    const id = await selfSigned('ecdsa-p256', 'multi', 2);
     const second = id.certificate.nodeIds[1];
     assert.ok(second !== undefined);
     const signer = new X509Signer(id, 16, second);
