@@ -75,7 +75,9 @@ export function parseOverlayConfig(input: Uint8Array | string, instanceName?: st
     }
     entry = doc.entries[0];
   } else {
-    entry = doc.entries.find((e) => e.instanceName === instanceName);
+    // Overlay names are DNS names, so the match ignores case; the document's spelling is what gets hashed.
+    const wanted = instanceName.toLowerCase();
+    entry = doc.entries.find((e) => e.instanceName.toLowerCase() === wanted);
   }
   if (entry === undefined)
     throw configError('<overlay>', `has no configuration for ${JSON.stringify(instanceName)}`);

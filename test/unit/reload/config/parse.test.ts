@@ -108,6 +108,10 @@ describe('RFC 6940 §11.1 example configuration document', () => {
     );
   });
 
+  it('matches the overlay name without regard to case', () => {
+    assert.equal(parseOverlayConfig(bytes, 'Other.Example.NET').config.instanceName, 'other.example.net');
+  });
+
   it('refuses to guess between several configurations, and says when the name is absent', () => {
     assertLocalError(() => parseOverlayConfig(bytes), 'ERR_BAD_CONFIG', /several configurations/);
     assertLocalError(
