@@ -11,3 +11,10 @@ export function readVector(name: string): Uint8Array {
     .join('');
   return fromHex(text);
 }
+
+/** Reads a vector file from test/vectors as raw bytes (e.g. an XML document). */
+export function readVectorFile(name: string): Uint8Array {
+  return new Uint8Array(
+    readFileSync(fileURLToPath(new URL(`../../../test/vectors/${name}`, import.meta.url))),
+  );
+}

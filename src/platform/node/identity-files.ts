@@ -1,4 +1,4 @@
-import { access, mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { access, mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { errorMessage, isLocalError, LocalError } from '../../core/errors.js';
 import type { OverlayConfig } from '../../reload/config/overlay-config.js';
@@ -59,6 +59,8 @@ async function exists(path: string): Promise<boolean> {
 async function writeAtomically(path: string, data: string, mode: number): Promise<void> {
   const tmp = `${path}.${process.pid}.tmp`;
   try {
+    // A leftover from a crashed run would keep its old mode; start from nothing so `mode` applies.
+    await rm(tmp, { force: true });
     await writeFile(tmp, data, { mode, flag: 'wx' });
     await rename(tmp, path);
   } catch (e) {

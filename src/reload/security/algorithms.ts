@@ -8,7 +8,7 @@ import type { SignatureAndHashAlgorithm } from '../messages/security.js';
  * wire (RFC 6940 §6.3.4 SignatureAndHashAlgorithm, HashAlgorithm) and node:crypto names.
  */
 
-/** Key types we generate; RSA-2048 is the default (docs/decisions/0001-node-key-algorithm.md). */
+/** Key types we generate; RSA-2048 is the default (docs/decisions/0011-node-key-algorithm.md). */
 export type KeyAlgorithm = 'rsa-2048' | 'ecdsa-p256';
 export const DEFAULT_KEY_ALGORITHM: KeyAlgorithm = 'rsa-2048';
 export const KEY_ALGORITHMS: readonly KeyAlgorithm[] = ['rsa-2048', 'ecdsa-p256'];

@@ -53,8 +53,9 @@ export function parseCertificate(der: Uint8Array): CertificateInfo {
   try {
     // OpenSSL insists on DER; @peculiar/x509 gives the structure. Both must accept the bytes.
     node = new NodeX509(copy);
+    // OpenSSL keeps the certificate's own encoding: anything after it in `der` was not part of it.
+    if (node.raw.length !== copy.length) throw new Error('bytes after the end of the certificate');
     cert = new x509.X509Certificate(copy);
-    if (cert.rawData.byteLength !== copy.length) throw new Error('trailing bytes after the certificate');
     return describe(copy, cert, node);
   } catch (e) {
     if (e instanceof LocalError) throw e;

@@ -1,6 +1,6 @@
 import type { TransactionId } from '../../core/ids.js';
 import type { SecurityBlock, Signature } from '../messages/security.js';
-import { messageSignatureInput } from './message-input.js';
+import { messageSignatureInput } from '../messages/signature-input.js';
 import type { Signer } from './signer.js';
 import type { VerifiedSigner, Verifier } from './verifier.js';
 

@@ -103,7 +103,10 @@ export class X509Verifier implements Verifier {
     const { cert, nodeId } = this.#resolve(signature.identity, bucket);
     this.#checkSignature(signature, input, cert);
     this.checkCertificate(cert, now, bucket);
-    return { nodeId, userName: cert.userName ?? '', certificate: cert.der };
+    // checkCertificate has made sure of it (RFC 6940 §11.3: every node certificate names its user).
+    const userName = cert.userName;
+    if (userName === undefined) throw new LocalError('ERR_BAD_CERT', 'certificate carries no user name');
+    return { nodeId, userName, certificate: cert.der };
   }
 
   /** The trust check alone, e.g. for a TLS peer's certificate. Throws ERR_BAD_CERT. */
