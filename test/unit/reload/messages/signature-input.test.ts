@@ -30,7 +30,7 @@ describe('signature inputs', () => {
     // The Ping's contents are bytes 56..67 of the vector: code 0017, body <2> 0000, extensions <0>.
     assert.equal(
       toHex(input),
-      '9aa32b8d' + '0102030405060708' + '0017000000020000' + '00000000' + identityHex,
+      ['9aa32b8d', '0102030405060708', '0017000000020000', '00000000', identityHex].join(''),
     );
     assert.equal(
       toHex(
@@ -50,7 +50,7 @@ describe('signature inputs', () => {
     );
     assert.equal(
       toHex(input),
-      '45a6' + '00000003' + '0000000000000010' + '00000000' + '01' + '00000002abcd' + identityHex,
+      ['45a6', '00000003', '0000000000000010', '00000000', '01', '00000002abcd', identityHex].join(''),
     );
   });
 

@@ -50,7 +50,7 @@ describe('topology plug-in methods (RFC 6940 §6.4.2)', () => {
   });
 
   it('Probe rejects a known type whose value is not 4 bytes, and type 0', () => {
-    assert.throws(() => decode(probeAns, fromHex('0005' + '030300000258'.slice(0, 10))), CodecError);
+    assert.throws(() => decode(probeAns, fromHex('0005 03 03 000002')), CodecError);
     assert.throws(() => decode(probeAns, fromHex('0003' + '0001ff')), CodecError);
   });
 });
