@@ -65,12 +65,12 @@ function storedMetaData(model: 'single' | 'array' | 'dictionary'): fc.Arbitrary<
       : model === 'array'
         ? rec({ model: fc.constant('array' as const), index: A.u32, ...metaCommon })
         : rec({ model: fc.constant('dictionary' as const), key: A.bytes(), ...metaCommon });
-  return rec({ valueLength: A.u32, storageTime: A.u64, lifetime: A.u32, metadata });
+  return rec({ storageTime: A.u64, lifetime: A.u32, metadata });
 }
 const statKind = fc.tuple(A.kindId, A.u64).chain(([kind, generation]): fc.Arbitrary<StatKindResponse> => {
   const model = m(kind);
   return model === undefined
-    ? A.bytes(48).map((opaqueValues) => ({ kind, generation, opaqueValues }))
+    ? fc.array(A.bytes(), { maxLength: 2 }).map((opaqueValues) => ({ kind, generation, opaqueValues }))
     : fc.array(storedMetaData(model), { maxLength: 2 }).map((values) => ({ kind, generation, values }));
 });
 const statAns: fc.Arbitrary<StatAns> = rec({ kindResponses: fc.array(statKind, { maxLength: 3 }) });

@@ -172,7 +172,7 @@ describe('Fetch and Stat (RFC 6940 §7.4.2, §7.4.3)', () => {
     assert.deepEqual(decode(fetchAnsCodec(modelOf), encode(fetchAnsCodec(modelOf), ans)), ans);
   });
 
-  it('StatAns: typed metadata for known kinds, the whole list opaque for unknown ones', () => {
+  it('StatAns: StoredMetaData.value_length is the size of the rest, like StoredData.length', () => {
     const ans = {
       kindResponses: [
         {
@@ -180,7 +180,6 @@ describe('Fetch and Stat (RFC 6940 §7.4.2, §7.4.3)', () => {
           generation: 4n,
           values: [
             {
-              valueLength: 30,
               storageTime: 8n,
               lifetime: 60,
               metadata: {
@@ -197,7 +196,13 @@ describe('Fetch and Stat (RFC 6940 §7.4.2, §7.4.3)', () => {
       ],
     };
     const bytes = encode(statAnsCodec(modelOf), ans);
+    // kind_responses <43>[ kind 1, generation 4, values <27>[ value_length 23, storage_time 8, lifetime 60,
+    // key <1> 11, exists 1, MetaData.value_length 25, hash_algorithm 4, hash_value <1> ab ] ]
+    const want = ['0000002b', '00000001', '0000000000000004', '0000001b', '00000017', '0000000000000008'];
+    want.push('0000003c', '000111', '01', '00000019', '04', '01ab');
+    assert.equal(toHex(bytes), want.join(''));
     assert.deepEqual(decode(statAnsCodec(modelOf), bytes), ans);
+    // A node that does not know the kind keeps each entry opaque and passes it on unchanged.
     const opaque = decode(statAnsCodec(knowsNothing), bytes).kindResponses[0];
     assert.ok(opaque !== undefined && 'opaqueValues' in opaque);
     assert.equal(toHex(encode(statAnsCodec(knowsNothing), { kindResponses: [opaque] })), toHex(bytes));
