@@ -40,8 +40,7 @@ import { encode } from '../../src/wire/index.js';
 import { codecProperties, type Format, formatOf } from '../support/codec-properties.js';
 import * as A from '../support/reload-arbitraries.js';
 
-const rec = <T>(fields: { [K in keyof T]: fc.Arbitrary<T[K]> }): fc.Arbitrary<T> =>
-  fc.record(fields, { noNullPrototype: true }) as fc.Arbitrary<T>;
+const rec = A.rec;
 
 const message: fc.Arbitrary<ReloadMessage> = rec({
   header: A.forwardingHeader.map((h): ForwardingHeader => ({ ...h, fragment: UNFRAGMENTED })),

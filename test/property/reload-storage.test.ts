@@ -28,8 +28,7 @@ import type { Codec } from '../../src/wire/index.js';
 import { codecProperties, type Format, formatOf, randomBytesProperty } from '../support/codec-properties.js';
 import * as A from '../support/reload-arbitraries.js';
 
-const rec = <T>(fields: { [K in keyof T]: fc.Arbitrary<T[K]> }): fc.Arbitrary<T> =>
-  fc.record(fields, { noNullPrototype: true }) as fc.Arbitrary<T>;
+const rec = A.rec;
 
 const m = A.testModelOf;
 

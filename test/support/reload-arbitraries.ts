@@ -23,7 +23,8 @@ import { DiagnosticKind, ianaKindModel } from '../../src/reload/messages/index.j
  * fast-check arbitraries for every RELOAD structure. Lengths are kept small (property runs are many);
  * the length prefixes are still exercised at every width because each vector's prefix is fixed by type.
  */
-function rec<T>(fields: { [K in keyof T]: fc.Arbitrary<T[K]> }): fc.Arbitrary<T> {
+/** fc.record without a null prototype, so records deep-equal decoded objects. */
+export function rec<T>(fields: { [K in keyof T]: fc.Arbitrary<T[K]> }): fc.Arbitrary<T> {
   return fc.record(fields, { noNullPrototype: true }) as fc.Arbitrary<T>;
 }
 

@@ -23,7 +23,6 @@ import {
   MessageBodies,
   type MessageExtension,
   messageSignatureInputFor,
-  RELOAD_VERSION,
   type ReloadMessage,
   type StoredData,
   type StoredDataValue,
@@ -32,10 +31,10 @@ import {
   storedDataSignatureInput,
   textError,
   turnServer,
-  UNFRAGMENTED,
   unknownKindError,
 } from '../../src/reload/messages/index.js';
 import { encode } from '../../src/wire/index.js';
+import { vectorHeader } from './reload-fixtures.js';
 import type { TestIdentity } from './test-identity.js';
 
 /** One sample message of a body type, signed by a real test identity. */
@@ -70,16 +69,8 @@ async function sign(
   const input = messageSignatureInputFor(0x9aa32b8d, transactionId, contents, id.signer);
   return {
     header: {
-      overlay: 0x9aa32b8d,
-      configurationSequence: 1,
-      version: RELOAD_VERSION,
-      ttl: 100,
-      fragment: UNFRAGMENTED,
-      transactionId,
-      maxResponseLength: 0,
+      ...vectorHeader(transactionId, { type: 'resource', id: alice }),
       viaList: [{ type: 'node', id: peer('33') }],
-      destinationList: [{ type: 'resource', id: alice }],
-      options: [],
     },
     contents,
     security: {
