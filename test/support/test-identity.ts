@@ -30,6 +30,7 @@ export async function makeTestIdentity(nodeIdHex: string, user: string): Promise
     modulusLength: 2048,
   };
   const keys = (await subtle.generateKey(alg, true, ['sign', 'verify'])) as webcrypto.CryptoKeyPair;
+  // @peculiar/x509 is typed against the DOM's Crypto; Node's webcrypto is that API under Node's own types.
   x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
   const cert = await x509.X509CertificateGenerator.createSelfSigned({
     serialNumber: '01',
