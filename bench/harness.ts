@@ -32,6 +32,29 @@ export function opsPerSecond(fn: () => void, ms = 1000, warmupMs = 200): number 
   return (n * 1000) / (performance.now() - start);
 }
 
+/**
+ * Like opsPerSecond but per second of this process's CPU time (user + system), so the figure holds on a
+ * machine busy with other work; for single-threaded code the two agree on an idle machine.
+ */
+export function cpuOpsPerSecond(fn: () => void, ms = 1000, warmupMs = 200): number {
+  const cpuMs = (): number => {
+    const u = process.cpuUsage();
+    return (u.user + u.system) / 1000;
+  };
+  const until = (budget: number): [number, number] => {
+    const start = cpuMs();
+    let n = 0;
+    while (cpuMs() - start < budget) {
+      for (let i = 0; i < 100; i++) fn();
+      n += 100;
+    }
+    return [n, cpuMs() - start];
+  };
+  until(warmupMs);
+  const [n, used] = until(ms);
+  return (n * 1000) / used;
+}
+
 export function formatRate(n: number): string {
   if (n >= 1e6) return `${(n / 1e6).toFixed(2)} M/s`;
   if (n >= 1e3) return `${(n / 1e3).toFixed(1)} k/s`;

@@ -13,10 +13,17 @@ export class Reader {
   #pos: number;
   readonly #end: number;
 
-  constructor(bytes: Uint8Array, ctx: CodecContext = DEFAULT_CONTEXT, start = 0, end = bytes.length) {
+  /** `view` is the parent's DataView over `bytes` when this is a sub-reader (one DataView per buffer). */
+  constructor(
+    bytes: Uint8Array,
+    ctx: CodecContext = DEFAULT_CONTEXT,
+    start = 0,
+    end = bytes.length,
+    view: DataView = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength),
+  ) {
     this.ctx = ctx;
     this.#buf = bytes;
-    this.#view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    this.#view = view;
     this.#pos = start;
     this.#end = end;
   }
@@ -78,7 +85,7 @@ export class Reader {
   /** Consumes `n` bytes and returns a reader confined to them. */
   sub(n: number): Reader {
     const at = this.#need(n, `${n}-byte structure`);
-    return new Reader(this.#buf, this.ctx, at, at + n);
+    return new Reader(this.#buf, this.ctx, at, at + n, this.#view);
   }
 
   readLength(prefix: PrefixBytes): number {

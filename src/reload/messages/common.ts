@@ -26,6 +26,12 @@ const U64_MASK = 0xffff_ffff_ffff_ffffn;
 export const nodeId: Codec<NodeId> = {
   encode: (w, v) => {
     const n = w.ctx.nodeIdLength;
+    if (n === 16) {
+      // The CHORD-RELOAD case (§10.2: 128-bit ids), without per-call shift conversions.
+      if (v < 0n || v >> 128n !== 0n) throw new CodecError('Node-ID does not fit in 16 bytes');
+      w.u64(v >> 64n).u64(v & U64_MASK);
+      return;
+    }
     if (v < 0n || v >> BigInt(8 * n) !== 0n) throw new CodecError(`Node-ID does not fit in ${n} bytes`);
     const head = n % 8;
     for (let i = head - 1; i >= 0; i--) w.u8(Number((v >> BigInt(8 * (n - head + i))) & 0xffn));
@@ -33,6 +39,7 @@ export const nodeId: Codec<NodeId> = {
   },
   decode: (r) => {
     const n = r.ctx.nodeIdLength;
+    if (n === 16) return ((r.u64() << 64n) | r.u64()) as NodeId;
     let v = 0n;
     for (let i = n % 8; i > 0; i--) v = (v << 8n) | BigInt(r.u8());
     for (let left = n - (n % 8); left > 0; left -= 8) v = (v << 64n) | r.u64();

@@ -1,5 +1,5 @@
-import { type CodecContext, CodecError, DEFAULT_CONTEXT, Reader, Writer } from '../../wire/index.js';
-import { type MessageContents, messageContents } from './contents.js';
+import { type CodecContext, CodecError, DEFAULT_CONTEXT, Reader, vector, Writer } from '../../wire/index.js';
+import { type MessageContents, messageContents, messageExtension } from './contents.js';
 import { decodeForwarded, type ForwardingHeader, isUnfragmented, writeForwardingHeader } from './header.js';
 import { type SecurityBlock, securityBlock } from './security.js';
 
@@ -28,15 +28,32 @@ export function encodePayload(
 
 export interface DecodedPayload {
   readonly contents: MessageContents;
-  /** The MessageContents exactly as received: the message signature covers these bytes (RFC 6940 §7.1). */
+  /** The MessageContents exactly as received: the message signature covers these bytes (RFC 6940 §6.3.4). */
   readonly contentsBytes: Uint8Array;
   readonly security: SecurityBlock;
 }
 
-/** Splits a reassembled payload into MessageContents and SecurityBlock; nothing may follow them. */
+const extensionList = vector(4, messageExtension, 0, 0xffff_ffff, 'extensions');
+
+/**
+ * MessageContents with `body` as a view into `payload`, not a copy: the body is decoded again right away
+ * (bodies.ts), so copying it would be wasted work on every message.
+ */
+function readContents(r: Reader, payload: Uint8Array): MessageContents {
+  const code = r.u16();
+  const n = r.u32();
+  const start = r.offset;
+  r.sub(n);
+  return { code, body: payload.subarray(start, start + n), extensions: extensionList.decode(r) };
+}
+
+/**
+ * Splits a reassembled payload into MessageContents and SecurityBlock; nothing may follow them.
+ * `contents.body` and `contentsBytes` are views into `payload` (which must not be changed afterwards).
+ */
 export function decodePayload(payload: Uint8Array, ctx: CodecContext = DEFAULT_CONTEXT): DecodedPayload {
   const r = new Reader(payload, ctx);
-  const contents = messageContents.decode(r);
+  const contents = readContents(r, payload);
   const contentsBytes = payload.subarray(0, r.offset);
   const security = securityBlock.decode(r);
   r.end('message');

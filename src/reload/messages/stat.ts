@@ -32,17 +32,6 @@ export type MetaDataValue =
   | (MetaData & { readonly model: 'array'; readonly index: number })
   | (MetaData & { readonly model: 'dictionary'; readonly key: Uint8Array });
 
-/**
- * RFC 6940 §7.4.3.2:
- *   struct { uint32 value_length; uint64 storage_time; uint32 lifetime; MetaDataValue metadata; } StoredMetaData;
- */
-export interface StoredMetaData {
-  readonly valueLength: number;
-  readonly storageTime: bigint;
-  readonly lifetime: number;
-  readonly metadata: MetaDataValue;
-}
-
 function writeMetaData(w: Writer, m: MetaDataValue): void {
   if (m.model === 'array') w.u32(m.index);
   else if (m.model === 'dictionary') w.opaque(2, m.key, 0, 0xffff, 'DictionaryKey');
@@ -66,45 +55,64 @@ function readMetaData(r: Reader, model: DataModel): MetaDataValue {
   return { model: 'single', ...meta };
 }
 
+/**
+ * RFC 6940 §7.4.3.2:
+ *   struct { uint32 value_length; uint64 storage_time; uint32 lifetime; MetaDataValue metadata; } StoredMetaData;
+ * "The contents of the StoredMetaData structure are the same as the corresponding fields in StoredData":
+ * value_length corresponds to StoredData.length, the size of the rest of the structure, so it is written
+ * as a 4-byte length prefix (Wireshark's dissector reads it the same way). The stored value's own length
+ * is MetaData.value_length. This also lets the entries of an unknown kind be kept one by one.
+ */
+export interface StoredMetaData {
+  readonly storageTime: bigint;
+  readonly lifetime: number;
+  readonly metadata: MetaDataValue;
+}
+
 function writeStoredMetaData(w: Writer, s: StoredMetaData): void {
-  w.u32(s.valueLength).u64(s.storageTime).u32(s.lifetime);
-  writeMetaData(w, s.metadata);
+  w.vector(4, () => {
+    w.u64(s.storageTime).u32(s.lifetime);
+    writeMetaData(w, s.metadata);
+  });
 }
 
 function readStoredMetaData(r: Reader, model: DataModel): StoredMetaData {
-  return { valueLength: r.u32(), storageTime: r.u64(), lifetime: r.u32(), metadata: readMetaData(r, model) };
+  const body = r.vector(4, 0, 0xffff_ffff, 'StoredMetaData');
+  const v = { storageTime: body.u64(), lifetime: body.u32(), metadata: readMetaData(body, model) };
+  body.end('StoredMetaData');
+  return v;
 }
 
 /**
  * RFC 6940 §7.4.3.2:
  *   struct { KindId kind; uint64 generation; StoredMetaData values<0..2^32-1>; } StatKindResponse;
  *   struct { StatKindResponse kind_responses<0..2^32-1>; } StatAns;
- * StoredMetaData has no length of its own, so for a kind of unknown model only the whole list can be
- * kept, as `opaqueValues`.
+ * For a kind of unknown model each StoredMetaData body is kept opaque, as for StoredData.
  */
 export type StatKindResponse = { readonly kind: KindId; readonly generation: bigint } & (
   | { readonly values: StoredMetaData[] }
-  | { readonly opaqueValues: Uint8Array }
+  | { readonly opaqueValues: Uint8Array[] }
 );
 
 export function statKindResponseCodec(modelOf: ModelOf): Codec<StatKindResponse> {
   return {
     encode: (w: Writer, k: StatKindResponse) => {
       w.u32(k.kind).u64(k.generation);
-      if ('opaqueValues' in k) {
-        w.opaque(4, k.opaqueValues);
-        return;
-      }
       w.vector(4, () => {
-        for (const v of k.values) writeStoredMetaData(w, v);
+        if ('opaqueValues' in k) for (const body of k.opaqueValues) w.opaque(4, body);
+        else for (const v of k.values) writeStoredMetaData(w, v);
       });
     },
     decode: (r: Reader): StatKindResponse => {
       const kind = kindIdCodec.decode(r);
       const generation = r.u64();
-      const model = modelOf(kind);
-      if (model === undefined) return { kind, generation, opaqueValues: r.opaque(4) };
       const list = r.vector(4, 0, 0xffff_ffff, 'StatKindResponse.values');
+      const model = modelOf(kind);
+      if (model === undefined) {
+        const opaqueValues: Uint8Array[] = [];
+        while (!list.done()) opaqueValues.push(list.opaque(4, 0, 0xffff_ffff, 'StoredMetaData'));
+        return { kind, generation, opaqueValues };
+      }
       const values: StoredMetaData[] = [];
       while (!list.done()) values.push(readStoredMetaData(list, model));
       return { kind, generation, values };

@@ -2,41 +2,17 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { fromHex, toHex } from '../../../../src/core/bytes.js';
-import { nodeIdFromHex, type TransactionId } from '../../../../src/core/ids.js';
-import { RELOAD_VERSION } from '../../../../src/reload/messages/codes.js';
 import { decodeFrame, encodeFrame, FrameSplitter } from '../../../../src/reload/messages/framing.js';
-import { decodeForwarded, UNFRAGMENTED } from '../../../../src/reload/messages/header.js';
+import { decodeForwarded } from '../../../../src/reload/messages/header.js';
 import { decodeMessage, encodeMessage, type ReloadMessage } from '../../../../src/reload/messages/message.js';
 import { CodecError } from '../../../../src/wire/index.js';
+import { DUMMY_SECURITY, nodeOf, vectorHeader } from '../../../support/reload-fixtures.js';
 import { readVector } from '../../../support/vectors.js';
 
-const dummyCert = fromHex('3003020100');
 const ping: ReloadMessage = {
-  header: {
-    overlay: 0x9aa32b8d,
-    configurationSequence: 1,
-    version: RELOAD_VERSION,
-    ttl: 100,
-    fragment: UNFRAGMENTED,
-    transactionId: 0x0102030405060708n as TransactionId,
-    maxResponseLength: 0,
-    viaList: [],
-    destinationList: [{ type: 'node', id: nodeIdFromHex('22'.repeat(16)) }],
-    options: [],
-  },
+  header: vectorHeader(0x0102030405060708n, nodeOf('22')),
   contents: { code: 0x17, body: fromHex('0000'), extensions: [] },
-  security: {
-    certificates: [{ type: 0, certificate: dummyCert }],
-    signature: {
-      algorithm: { hash: 4, signature: 1 },
-      identity: {
-        type: 'cert_hash',
-        hashAlgorithm: 4,
-        certificateHash: new Uint8Array(createHash('sha256').update(dummyCert).digest()),
-      },
-      value: fromHex('aa'.repeat(8)),
-    },
-  },
+  security: DUMMY_SECURITY,
 };
 
 describe('RELOAD message (golden vector, reload-digest §17.2)', () => {
