@@ -2,10 +2,10 @@ import { type NodeId, nodeIdFromBigInt } from '../../src/core/ids.js';
 import { nullLogger } from '../../src/core/logger.js';
 import { SeededRandom } from '../../src/core/random.js';
 import type { HostPort } from '../../src/reload/node/attach.js';
-import { ReloadNode } from '../../src/reload/node.js';
+import { ReloadNode, type ReloadNodeConfig, type ReloadNodeDeps } from '../../src/reload/node.js';
 import { DEFAULT_CHORD_OPTIONS } from '../../src/reload/topology/chord/chord.js';
-import { fakeSecurity } from './fake-security.js';
 import { MemNet } from './mem-net.js';
+import { simIdentity } from './sim-security.js';
 
 /** N ReloadNodes on an in-memory network, bootstrapping from the first one. */
 export interface Overlay {
@@ -14,7 +14,20 @@ export interface Overlay {
   readonly addr: Map<ReloadNode, HostPort>;
 }
 
-export function makeNode(id: NodeId, listen: HostPort, bootstrap: HostPort[], seed: number): ReloadNode {
+/** The user name of a test node's certificate: `user-<first 8 hex digits of its Node-ID>@test.p2psip`. */
+export function userOf(id: NodeId): string {
+  return `user-${id.toString(16).padStart(32, '0').slice(0, 8)}@test.p2psip`;
+}
+
+export function makeNode(
+  id: NodeId,
+  listen: HostPort,
+  bootstrap: HostPort[],
+  seed: number,
+  extra: Partial<ReloadNodeDeps> & { storage?: ReloadNodeConfig['storage'] } = {},
+): ReloadNode {
+  const ident = simIdentity(id, userOf(id));
+  const { storage, ...deps } = extra;
   return new ReloadNode(
     {
       overlayName: 'test.p2psip',
@@ -28,8 +41,17 @@ export function makeNode(id: NodeId, listen: HostPort, bootstrap: HostPort[], se
       bootstrap,
       partitionCheckInterval: 60_000,
       chord: { ...DEFAULT_CHORD_OPTIONS, updateInterval: 30_000, fingerInterval: 10_000 },
+      ...(storage === undefined ? {} : { storage }),
     },
-    { localId: id, security: fakeSecurity(id), random: new SeededRandom(seed), log: nullLogger },
+    {
+      localId: id,
+      security: ident.security,
+      signer: ident.signer,
+      verifier: ident.verifier,
+      random: new SeededRandom(seed),
+      log: nullLogger,
+      ...deps,
+    },
   );
 }
 
