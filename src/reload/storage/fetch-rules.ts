@@ -96,13 +96,17 @@ function selectArray(
     if (last === undefined || r.first > last) continue;
     const upper = Math.min(r.last, last);
     let next = r.first;
+    const gapUntil = (end: number): void => {
+      for (; next < end && budget > 0; next++, budget--)
+        out.push({ data: syntheticValue('array', { index: next }), certificate: undefined });
+    };
     for (const i of indices) {
       if (i < r.first || i > upper) continue;
-      for (; next < i && budget > 0; next++, budget--)
-        out.push({ data: syntheticValue('array', { index: next }), certificate: undefined });
+      gapUntil(i);
       next = i + 1;
       out.push(held(byIndex.get(i) as StoredValue));
     }
+    gapUntil(upper + 1);
   }
   return out;
 }

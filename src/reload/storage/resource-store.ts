@@ -133,27 +133,14 @@ export class ResourceStore {
    */
   load(now: number, known: (kind: KindId, model: DataModel) => boolean): number {
     if (this.#backend === undefined) return 0;
-    let skipped = 0;
+    const skipped: RowKey[] = [];
     for (const row of this.#backend.loadAll(now)) {
-      if (row.expiresAt <= now || !known(row.kind, row.model)) {
-        skipped++;
-        continue;
-      }
-      let data: StoredValue['data'];
-      try {
-        data = decodeStoredData(row.data, row.model);
-      } catch (e) {
-        if (!(e instanceof CodecError)) throw e;
-        skipped++;
-        continue;
-      }
-      if (slotKey(data.value) !== row.slot) {
-        skipped++;
-        continue;
-      }
-      this.#loadRow(row, { data, certificate: row.certificate, expiresAt: row.expiresAt });
+      const data = row.expiresAt > now && known(row.kind, row.model) ? readRow(row) : undefined;
+      if (data === undefined) skipped.push(row);
+      else this.#loadRow(row, { data, certificate: row.certificate, expiresAt: row.expiresAt });
     }
-    return skipped;
+    if (skipped.length > 0) this.#backend.write({ puts: [], deletes: skipped });
+    return skipped.length;
   }
 
   #loadRow(row: StoredRow, v: StoredValue): void {
@@ -187,6 +174,17 @@ export class ResourceStore {
     this.#valueCount--;
     if (k.values.size === 0) entry.kinds.delete(k.kind);
     if (entry.kinds.size === 0) this.#resources.delete(hex);
+  }
+}
+
+/** A row's StoredData, or undefined when it is damaged or does not sit in the slot it claims. */
+function readRow(row: StoredRow): StoredValue['data'] | undefined {
+  try {
+    const data = decodeStoredData(row.data, row.model);
+    return slotKey(data.value) === row.slot ? data : undefined;
+  } catch (e) {
+    if (!(e instanceof CodecError)) throw e;
+    return undefined;
   }
 }
 
