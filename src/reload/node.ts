@@ -6,8 +6,6 @@ import { type Random, randomU64 } from '../core/random.js';
 import { TimerTable } from '../core/timer-table.js';
 import { decode, encode } from '../wire/index.js';
 import { chordResourceId } from './config/hashes.js';
-import { defaultKinds } from './config/kinds.js';
-import { CONFIG_DEFAULTS, type KindDefinition } from './config/overlay-config.js';
 import { ErrorCode, MessageCode } from './messages/codes.js';
 import type { Destination } from './messages/common.js';
 import { pingAns, pingReq } from './messages/ping.js';
@@ -17,23 +15,22 @@ import { Bootstrapper } from './node/bootstrap.js';
 import { MessageTransport, type MessageTransportOptions } from './node/message-transport.js';
 import type { MessageSecurity } from './node/ports.js';
 import type { IncomingRequest, NodeOutput, RequestResult, RequestSpec } from './node/types.js';
+import { composeStorage, type NodeStorageConfig } from './node-storage.js';
 import type { LinkId } from './routing/types.js';
 import type { Signer } from './security/signer.js';
 import type { Verifier } from './security/verifier.js';
 import type { StorageBackend } from './storage/backend.js';
-import {
-  type FetchResult,
-  type FindResult,
-  type KindSelector,
-  type KindValues,
-  type StatResult,
+import type {
+  FetchResult,
+  FindResult,
+  KindSelector,
+  KindValues,
+  StatResult,
   StorageClient,
-  type StoreResult,
-  type ValueInput,
+  StoreResult,
+  ValueInput,
 } from './storage/client.js';
-import type { ReplicationOptions } from './storage/replication.js';
-import { Storage } from './storage/storage.js';
-import { chordPlacement } from './storage-placement.js';
+import type { Storage } from './storage/storage.js';
 import { type ChordOptions, type ChordState, ChordTopology } from './topology/chord/chord.js';
 import type { ChordHost } from './topology/chord/host.js';
 
@@ -53,14 +50,7 @@ export interface ReloadNodeConfig extends MessageTransportOptions {
   readonly storage?: NodeStorageConfig;
 }
 
-/** Storage settings from the overlay configuration (RFC 6940 §11.1 kind-blocks, replica count). */
-export interface NodeStorageConfig {
-  /** The kinds this overlay stores; default: SIP-REGISTRATION, TURN-SERVICE and the certificate kinds. */
-  readonly kinds?: readonly KindDefinition[];
-  /** Copies kept on successors besides the responsible peer's (RFC 6940 §10.4: two). */
-  readonly replicaCount?: number;
-  readonly replication?: Partial<ReplicationOptions>;
-}
+export type { NodeStorageConfig } from './node-storage.js';
 
 /** A resource by name (hashed with the overlay's hash, RFC 6940 §10.2) or by Resource-ID. */
 export type ResourceRef = string | ResourceId;
@@ -136,10 +126,8 @@ export class ReloadNode {
     );
     this.chord = new ChordTopology(this.#chordHost(), config.chord);
     chordRef = this.chord;
-    this.storage = this.#composeStorage();
-    this.#storageClient = this.#composeStorageClient();
+    ({ storage: this.storage, client: this.#storageClient } = this.#composeStorage());
     this.#wire();
-    this.#wireStorage();
   }
 
   get localId(): NodeId {
@@ -386,50 +374,21 @@ export class ReloadNode {
 
   // ---- storage (RFC 6940 §7, §10.4) ----------------------------------------------------------------
 
-  #composeStorage(): Storage {
-    const cfg = this.config.storage;
-    const deps = this.#deps;
-    return new Storage(
-      {
-        localId: deps.localId,
-        nodeIdLength: this.config.nodeIdLength,
-        overlayName: this.config.overlayName,
-        log: deps.log.child({ part: 'storage' }),
-        placement: chordPlacement(this.chord, cfg?.replicaCount ?? CONFIG_DEFAULTS.replicaCount),
-        verifier: deps.verifier,
-        hash: (name) => chordResourceId(name),
-        now: () => this.#now,
-        request: (spec, cb) => this.transport.request(spec, this.#now, cb),
-      },
-      {
-        kinds: cfg?.kinds ?? defaultKinds(),
-        ...(deps.storageBackend === undefined ? {} : { backend: deps.storageBackend }),
-        ...(cfg?.replication === undefined ? {} : { replication: cfg.replication }),
-      },
-    );
-  }
-
-  #composeStorageClient(): StorageClient {
-    return new StorageClient({
+  #composeStorage(): ReturnType<typeof composeStorage> {
+    const parts = composeStorage({
+      chord: this.chord,
+      config: this.config.storage,
+      nodeIdLength: this.config.nodeIdLength,
+      overlayName: this.config.overlayName,
+      log: this.#deps.log.child({ part: 'storage' }),
       signer: this.#deps.signer,
       verifier: this.#deps.verifier,
-      kinds: this.storage.kinds,
-      codecs: this.storage.codecs,
-      overlayName: this.config.overlayName,
-      nodeIdLength: this.config.nodeIdLength,
-      hash: (name) => chordResourceId(name),
+      backend: this.#deps.storageBackend,
+      now: () => this.#now,
       request: (spec, cb) => this.transport.request(spec, this.#now, cb),
     });
-  }
-
-  #wireStorage(): void {
-    for (const [code, h] of this.storage.handlers()) this.transport.handle(code, h);
-    const r = this.storage.replication;
-    this.chord.events.on('table-changed', () => r.onTableChanged(this.#now));
-    this.chord.events.on('peer-joined', () => r.onPeerJoined(this.#now));
-    this.chord.events.on('state', (e) => {
-      if (e.state === 'joined') r.onJoined(this.#now);
-    });
+    for (const [code, h] of parts.storage.handlers()) this.transport.handle(code, h);
+    return parts;
   }
 
   /** The Resource-ID of a Resource Name: SHA-1, first 128 bits (CHORD-RELOAD, RFC 6940 §10.2). */

@@ -55,26 +55,41 @@ export function makeNode(
   );
 }
 
-export function overlay(n: number, seed = 1): Overlay {
-  const net = new MemNet();
+/** Options every node of a test overlay gets: storage settings and a backend per node index. */
+export interface OverlayOptions {
+  readonly storage?: ReloadNodeConfig['storage'];
+  readonly backend?: (i: number) => ReloadNodeDeps['storageBackend'];
+}
+
+export function nodeIds(n: number, seed = 1): NodeId[] {
   const rnd = new SeededRandom(seed);
-  const boot: HostPort = { host: '10.0.0.1', port: 6084 };
-  const nodes: ReloadNode[] = [];
-  const addr = new Map<ReloadNode, HostPort>();
-  for (let i = 0; i < n; i++) {
-    const id = nodeIdFromBigInt(
+  return Array.from({ length: n }, () =>
+    nodeIdFromBigInt(
       ((BigInt(rnd.u32()) << 96n) |
         (BigInt(rnd.u32()) << 64n) |
         (BigInt(rnd.u32()) << 32n) |
         BigInt(rnd.u32())) &
         ((1n << 128n) - 1n),
-    );
+    ),
+  );
+}
+
+export function overlay(n: number, seed = 1, opts: OverlayOptions = {}): Overlay {
+  const net = new MemNet();
+  const boot: HostPort = { host: '10.0.0.1', port: 6084 };
+  const nodes: ReloadNode[] = [];
+  const addr = new Map<ReloadNode, HostPort>();
+  nodeIds(n, seed).forEach((id, i) => {
     const listen = { host: `10.0.0.${i + 1}`, port: 6084 };
-    const node = makeNode(id, listen, [boot], seed * 1000 + i);
+    const backend = opts.backend?.(i);
+    const node = makeNode(id, listen, [boot], seed * 1000 + i, {
+      ...(opts.storage === undefined ? {} : { storage: opts.storage }),
+      ...(backend === undefined ? {} : { storageBackend: backend }),
+    });
     net.add(`${listen.host}:${listen.port}`, node);
     nodes.push(node);
     addr.set(node, listen);
-  }
+  });
   return { net, nodes, addr };
 }
 

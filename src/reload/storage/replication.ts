@@ -4,13 +4,12 @@ import type { Logger } from '../../core/logger.js';
 import { TimerTable } from '../../core/timer-table.js';
 import { ErrorCode, MessageCode } from '../messages/codes.js';
 import type { Destination } from '../messages/common.js';
-import type { StoreKindData, StoreReq } from '../messages/store.js';
-import type { StoredData } from '../messages/stored-data.js';
+import type { StoreReq } from '../messages/store.js';
 import type { RequestResult, RequestSpec } from '../node/types.js';
+import { type CopyKind, kindDataOf, split } from './copies.js';
 import type { KindWrite, ResourceEntry, ResourceStore } from './resource-store.js';
 import type { Placement } from './types.js';
 import { certificateBucket } from './value-signing.js';
-import { remainingLifetime, type StoredValue, withRemainingLifetime } from './values.js';
 
 /**
  * Replication and migration (RFC 6940 §10.4, §10.6, §10.7; reload-digest §6.8). Every resource has a
@@ -265,58 +264,6 @@ export class Replicator {
       });
     }
   }
-}
-
-interface CopyKind {
-  readonly data: StoreKindData & { readonly values: StoredData[] };
-  readonly certificates: Uint8Array[];
-}
-
-function kindDataOf(
-  kind: KindWrite['kind'],
-  generation: bigint,
-  values: readonly StoredValue[],
-  now: number,
-): CopyKind {
-  const live = values.filter((v) => remainingLifetime(v, now) > 0);
-  return {
-    data: { kind, generationCounter: generation, values: live.map((v) => withRemainingLifetime(v, now)) },
-    certificates: live.map((v) => v.certificate),
-  };
-}
-
-function approximateSize(d: StoredData): number {
-  const key = d.value.model === 'dictionary' ? d.value.key.length : 0;
-  return 64 + key + d.value.value.length + d.signature.value.length;
-}
-
-/** Splits kinds into Stores of about `budget` bytes of values; a kind may span several Stores. */
-function split(kinds: readonly CopyKind[], budget: number): CopyKind[][] {
-  const batches: CopyKind[][] = [];
-  let batch: CopyKind[] = [];
-  let used = 0;
-  for (const k of kinds) {
-    let values: StoredData[] = [];
-    let certs: Uint8Array[] = [];
-    const flush = (): void => {
-      if (values.length > 0) batch.push({ data: { ...k.data, values }, certificates: certs });
-      values = [];
-      certs = [];
-      if (batch.length > 0) batches.push(batch);
-      batch = [];
-      used = 0;
-    };
-    k.data.values.forEach((v, i) => {
-      const size = approximateSize(v);
-      if (used + size > budget && (values.length > 0 || batch.length > 0)) flush();
-      values.push(v);
-      certs.push(k.certificates[i] ?? new Uint8Array(0));
-      used += size;
-    });
-    if (values.length > 0) batch.push({ data: { ...k.data, values }, certificates: certs });
-  }
-  if (batch.length > 0) batches.push(batch);
-  return batches;
 }
 
 function countValues(entry: ResourceEntry): number {
