@@ -153,16 +153,14 @@ export class Storage {
       req.error(ErrorCode.Error_Not_Found, 'this peer is not responsible for the resource');
       return;
     }
-    if (!original && !this.#acceptsCopy(sr.resource, requestSigner?.nodeId)) {
-      req.error(
-        ErrorCode.Error_Forbidden,
-        'this peer does not expect a copy of the resource from the sender',
-      );
+    const role = original ? 'original' : this.#copyRole(sr.resource, requestSigner?.nodeId);
+    if (role === undefined) {
+      req.error(ErrorCode.Error_Forbidden, 'this peer does not expect a copy of the resource from the sender');
       return;
     }
     const plan = planStore(this.#env, {
       req: sr,
-      role: original ? 'original' : 'replica',
+      role,
       requestSigner,
       certificates: req.certificates,
       now,
@@ -183,16 +181,17 @@ export class Storage {
   }
 
   /**
-   * Replica stores (RFC 6940 §10.4): the responsible peer accepts copies of its own range (a hand-off
-   * when a peer joins or leaves); any other peer only when both it and the sender are among the
-   * resource's holders as this peer's tables show them.
+   * Replica stores (RFC 6940 §10.4, §7.4.1.1): a peer takes a copy when both it and the sender are among
+   * the resource's holders as its own tables show them (the sender is "plausibly responsible"). The
+   * responsible peer also takes copies from peers it does not see as holders (a hand-off routed to it by
+   * a peer that lost track of the range), but only as a merge: older values are ignored and counters
+   * never go back, so a stray copy can add nothing that its signers did not write.
    */
-  #acceptsCopy(resource: ResourceId, sender: NodeId | undefined): boolean {
+  #copyRole(resource: ResourceId, sender: NodeId | undefined): 'replica' | 'merge' | undefined {
     const { placement, localId } = this.#host;
-    if (placement.isResponsible(resource)) return true;
     const holders = placement.holders(resource);
-    if (sender === undefined || holders === undefined) return false;
-    return holders.includes(localId) && holders.includes(sender);
+    if (sender !== undefined && holders?.includes(localId) && holders.includes(sender)) return 'replica';
+    return placement.isResponsible(resource) ? 'merge' : undefined;
   }
 
   /** RFC 6940 §7.4.2 Fetch and §7.4.3 Stat: one answer per specifier, values or their metadata. */

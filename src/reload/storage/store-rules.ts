@@ -28,8 +28,8 @@ import { type StoredValue, slotKey } from './values.js';
  * - `original`: replica_number 0 at the responsible peer. Generation counters are checked, and the
  *   StoreReq's signer must satisfy the access policy as well as each value's signer (§7.3).
  * - `replica`: a copy from another holder (replica_number ≥ 1): the counter is taken from the request.
- * - `merge`: values fetched from another holder to heal a partition (§7.4.1.3): older or invalid values
- *   are skipped instead of failing the whole batch.
+ * - `merge`: values fetched from another holder to heal a partition (§7.4.1.3), or a stray copy at the
+ *   responsible peer: older or invalid values are skipped instead of failing the whole batch.
  */
 export type StoreRole = 'original' | 'replica' | 'merge';
 
@@ -199,8 +199,8 @@ function signerOf(
 }
 
 /**
- * RFC 6940 §7.4.1.1: after a change the counter goes up by at least one; a replica takes the counter it
- * is sent (never 0); a merge keeps the larger.
+ * RFC 6940 §7.4.1.1: after a change the counter goes up by at least one. A copy sets the counter it is
+ * sent ("never 0"), but never lowers ours: a late copy from a holder that missed a Store must not undo it.
  */
 function nextGeneration(
   input: StoreInput,
@@ -209,14 +209,9 @@ function nextGeneration(
   out: readonly StoredValue[],
 ): bigint {
   const current = entry?.generation ?? 0n;
-  switch (input.role) {
-    case 'original':
-      return out.length > 0 ? current + 1n : current;
-    case 'replica':
-      return kd.generationCounter !== 0n ? kd.generationCounter : current > 0n ? current : 1n;
-    case 'merge':
-      return kd.generationCounter > current ? kd.generationCounter : current > 0n ? current : 1n;
-  }
+  if (input.role === 'original') return out.length > 0 ? current + 1n : current;
+  const max = kd.generationCounter > current ? kd.generationCounter : current;
+  return max > 0n ? max : 1n;
 }
 
 function nextArrayIndex(entry: KindEntry): number {

@@ -152,6 +152,42 @@ describe('replication (RFC 6940 §10.4)', () => {
     assert.equal(!notMine.ok && notMine.errorCode, ErrorCode.Error_Forbidden);
   });
 
+  it('the responsible peer merges a copy from a peer it does not see as a holder: only newer values count', () => {
+    const source = new Harness([DICT]);
+    put(source, 'k', 'old');
+    const copyOf = (h: Harness, generation: bigint) => {
+      const spec = h.capture(alice, (c) =>
+        c.store(
+          ALICE,
+          [{ kind: DICT.id, values: [{ key: text('k'), value: text('old') }] }],
+          60,
+          h.now,
+          () => undefined,
+        ),
+      );
+      const req = storeReq(h, spec.body);
+      return {
+        ...spec,
+        body: encode(h.storage.codecs.storeReq, {
+          ...req,
+          replicaNumber: 1,
+          kindData: req.kindData.map((k) => ({ ...k, generationCounter: generation })),
+        }),
+      };
+    };
+    const stale = copyOf(source, 1n);
+    const owner2 = new Harness([DICT]);
+    owner2.now = source.now + 10_000;
+    put(owner2, 'k', 'new');
+    owner2.now++;
+    put(owner2, 'k', 'newer');
+    assert.equal(owner2.storage.generation(ALICE, DICT.id), 2n);
+    const r = sync<RequestResult>((cb) => owner2.deliver(stale, stranger, cb));
+    assert.ok(r.ok, 'accepted as a merge');
+    assert.deepEqual(texts(owner2), ['newer']);
+    assert.equal(owner2.storage.generation(ALICE, DICT.id), 2n, 'the counter does not go back');
+  });
+
   it('copies pushed to a new holder carry the lifetime left, not the original one', () => {
     const h = new Harness([DICT]);
     put(h, 'k', 'v', 60);
@@ -191,6 +227,7 @@ describe('replication (RFC 6940 §10.4)', () => {
     put(b, 'k', 'fresh');
     put(a, 'only-a', 'mine');
     a.holders = [node(a.peer), node(b.peer)];
+    b.holders = [node(a.peer), node(b.peer)];
     a.storage.replication.sync(a.now);
     const first = route(a, 0, b);
     assert.equal(!first.ok && first.errorCode, ErrorCode.Error_Data_Too_Old);
