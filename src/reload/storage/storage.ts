@@ -155,7 +155,10 @@ export class Storage {
     }
     const role = original ? 'original' : this.#copyRole(sr.resource, requestSigner?.nodeId);
     if (role === undefined) {
-      req.error(ErrorCode.Error_Forbidden, 'this peer does not expect a copy of the resource from the sender');
+      req.error(
+        ErrorCode.Error_Forbidden,
+        'this peer does not expect a copy of the resource from the sender',
+      );
       return;
     }
     const plan = planStore(this.#env, {
