@@ -17,7 +17,7 @@ import { inHalfOpen, sortClockwise } from './topology/chord/ring.js';
 /**
  * Storage composed into a RELOAD node (node.ts calls this; DESIGN §2: storage and the topology never
  * import each other, and only the composition root joins them). CHORD-RELOAD answers storage's Placement
- * questions and its events drive replication and migration (RFC 6940 §10.4, §10.6, §10.7).
+ * questions and its events drive replication and migration (RFC 6940 §10.4, §10.5, §10.7.1).
  */
 
 /** Storage settings from the overlay configuration (RFC 6940 §11.1 kind-blocks, replica count). */
@@ -73,8 +73,8 @@ export function composeStorage(p: NodeStorageParts): { storage: Storage; client:
     hash,
     request: (spec, cb) => p.request(spec, cb),
   });
-  // Chord's events drive migration: a joining peer gets its range at once (RFC 6940 §10.6 step 6); other
-  // table changes re-check the holders after the hold-down (§10.7.4.?).
+  // Chord's events drive migration: a joining peer gets its range at once (RFC 6940 §10.5: the admitting peer Stores the joining peer's data to it); other
+  // table changes re-check the holders after the hold-down (§10.7.1).
   const r = storage.replication;
   p.chord.events.on('table-changed', () => r.onTableChanged(p.now()));
   p.chord.events.on('peer-joined', () => r.onPeerJoined(p.now()));

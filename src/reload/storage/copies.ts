@@ -5,7 +5,7 @@ import { remainingLifetime, type StoredValue, withRemainingLifetime } from './va
 
 /**
  * Copies of values for replica Stores (RFC 6940 §10.4): each value with the lifetime it has left
- * (§7.4.1.3: re-stored data has its lifetime reduced by the time held) and the certificate that verifies
+ * (§7.4.1.1: re-stored data has its lifetime reduced by the time held) and the certificate that verifies
  * it, cut into Stores small enough for max-message-size.
  */
 export interface CopyKind {

@@ -12,7 +12,7 @@ import { planStore, type StoreEnv } from './store-rules.js';
 import { isSynthetic } from './values.js';
 
 /**
- * RFC 6940 §7.4.1.3 partition healing: when a copy we send is refused as too old (or its generation
+ * RFC 6940 §7.4.1.1 partition healing: when a copy we send is refused as too old (or its generation
  * counter as too low), the other holder has newer values. Fetch everything it holds of the resource and
  * keep, value by value, whatever is newer than ours (and verifies); the default merge rule of replaying
  * every value in storage_time order comes down to that per slot.

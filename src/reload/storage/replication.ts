@@ -12,19 +12,20 @@ import type { Placement } from './types.js';
 import { certificateBucket } from './value-signing.js';
 
 /**
- * Replication and migration (RFC 6940 §10.4, §10.6, §10.7; reload-digest §6.8). Every resource has a
+ * Replication and migration (RFC 6940 §10.4, §10.5, §10.7.1; reload-digest §6.8). Every resource has a
  * set of holders: the responsible peer and the next `replica count` peers after it. This peer keeps
  * copies only while it is a holder, and makes sure every holder it can see has a copy:
  *
  * - after an original Store the responsible peer answers, then Stores the new values to its replica
  *   peers (replica_number 1, 2, ...) and records how long they took to acknowledge (replication lag);
- * - when the tables change (a peer joined, left or died) every holder pushes a full copy, with lifetimes
- *   reduced by the time held, to the holders that may lack one: the new responsible peer and the
- *   restored replica set. A joining peer gets its range at once (§10.6 step 6); other changes wait the
+ * - when the tables change (a peer joined, left or died) copies go, with lifetimes reduced by the time
+ *   held, to the holders that may lack one: the responsible peer copies to its (possibly new) replica
+ *   peers, replica peers copy to the (possibly new) responsible peer, and a peer that left the set copies
+ *   to every holder. A joining peer gets its range at once (§10.5: the admitting peer Stores the joining peer's data to it); other changes wait the
  *   successor replacement hold-down (30 s) so a flapping neighbour does not cause a storm;
  * - a peer that is no longer a holder drops a resource once every holder has acknowledged a copy;
  * - a copy refused as too old means the other side has newer values: fetch them, keep what is newer, and
- *   push again (partition healing, §7.4.1.3).
+ *   push again (partition healing, §7.4.1.1).
  * No copy is deleted before another holder acknowledged one, so data survives while one copy lives.
  */
 export interface ReplicationHost {
@@ -39,7 +40,7 @@ export interface ReplicationHost {
 }
 
 export interface ReplicationOptions {
-  /** RFC 6940 §10.7.4.?: successor replacement hold-down before creating new replicas (30 s). */
+  /** RFC 6940 §10.7.1: successor replacement hold-down before creating new replicas (30 s). */
   readonly holdDown: number;
   /** How often holders are re-checked when nothing changed (retries of failed copies). */
   readonly syncInterval: number;
@@ -58,7 +59,7 @@ export class ReplicationStats {
   replicaFailures = 0;
   /** Resources dropped because this peer stopped being one of their holders. */
   dropped = 0;
-  /** Copies refused as too old that led to adopting the newer values (§7.4.1.3). */
+  /** Copies refused as too old that led to adopting the newer values (§7.4.1.1). */
   healed = 0;
   /** Replication lag: from the original Store's answer to the last replica acknowledgement (ms). */
   lagCount = 0;
@@ -120,12 +121,12 @@ export class Replicator {
     });
   }
 
-  /** The Neighbor Table changed: re-check holders after the hold-down (RFC 6940 §10.7.4.?). */
+  /** The Neighbor Table changed: re-check holders after the hold-down (RFC 6940 §10.7.1). */
   onTableChanged(now: number): void {
     this.#schedule(now + this.#opts.holdDown);
   }
 
-  /** We admitted a joining peer: hand it its range now (RFC 6940 §10.6 step 6). */
+  /** We admitted a joining peer: hand it its range now (RFC 6940 §10.5: the admitting peer Stores the joining peer's data to it). */
   onPeerJoined(now: number): void {
     this.sync(now);
   }
@@ -169,8 +170,13 @@ export class Replicator {
       return;
     }
     for (const p of entry.syncedTo) if (!holders.includes(p)) entry.syncedTo.delete(p);
+    const owner = holders[0];
+    const holding = holders.includes(localId);
     holders.forEach((peer, i) => {
       if (peer === localId || entry.syncedTo.has(peer) || entry.pushing.has(peer)) return;
+      // Holders converge through the responsible peer: it copies to every replica peer and they copy to
+      // it. A peer leaving the set copies to every holder before it lets go.
+      if (holding && owner !== localId && peer !== owner) return;
       entry.pushing.add(peer);
       this.#push(entry.id, { type: 'node', id: peer }, Math.max(1, i), true, (ok) => {
         entry.pushing.delete(peer);
@@ -183,7 +189,7 @@ export class Replicator {
     this.#dropIfDone(entry);
   }
 
-  /** RFC 6940 §10.7.?: out of the replica set, delete, but only once every holder has a copy. */
+  /** RFC 6940 §10.4: out of the replica set, delete, but only once every holder has a copy. */
   #dropIfDone(entry: ResourceEntry): void {
     const holders = this.#host.placement.holders(entry.id);
     if (holders === undefined || holders.includes(this.#host.localId)) return;
@@ -195,7 +201,7 @@ export class Replicator {
     this.stats.dropped++;
   }
 
-  /** A full copy of the resource, lifetimes reduced by the time held (§7.4.1.3). */
+  /** A full copy of the resource, lifetimes reduced by the time held (§7.4.1.1). */
   #push(
     resource: ResourceId,
     dest: Destination,

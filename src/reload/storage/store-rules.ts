@@ -28,7 +28,7 @@ import { type StoredValue, slotKey } from './values.js';
  * - `original`: replica_number 0 at the responsible peer. Generation counters are checked, and the
  *   StoreReq's signer must satisfy the access policy as well as each value's signer (§7.3).
  * - `replica`: a copy from another holder (replica_number ≥ 1): the counter is taken from the request.
- * - `merge`: values fetched from another holder to heal a partition (§7.4.1.3), or a stray copy at the
+ * - `merge`: values fetched from another holder to heal a partition (§7.4.1.1), or a stray copy at the
  *   responsible peer: older or invalid values are skipped instead of failing the whole batch.
  */
 export type StoreRole = 'original' | 'replica' | 'merge';

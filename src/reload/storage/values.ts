@@ -31,7 +31,7 @@ export function slotKey(v: StoredDataValue): string {
   }
 }
 
-/** Seconds of life left, rounded up, so a re-stored copy never outlives the original (§7.4.1.3). */
+/** Seconds of life left, rounded up, so a re-stored copy never outlives the original (§7.4.1.1). */
 export function remainingLifetime(v: StoredValue, now: number): number {
   return Math.max(0, Math.ceil((v.expiresAt - now) / 1000));
 }

@@ -148,6 +148,23 @@ describe('storage on a 10-peer in-memory overlay', () => {
     assertPlacement(live, stored);
   });
 
+  it('after a responsible peer leaves gracefully, its successor answers and the copies are restored', () => {
+    const o = overlay(10, 9, { storage: STORAGE });
+    startAll(o);
+    const stored = storeAll(o);
+    const victim = stored[5];
+    assert.ok(victim);
+    const [owner] = expectedHolders(o.nodes, victim.resource);
+    const leaver = o.nodes.find((n) => n.localId === owner) as ReloadNode;
+    leaver.stop(o.net.now, () => undefined);
+    o.net.settle();
+    const live = o.nodes.filter((n) => n !== leaver);
+    assertFetchable(o, live, [victim]);
+    o.net.advance(o.net.now + 60_000);
+    assertFetchable(o, live, stored);
+    assertPlacement(live, stored);
+  });
+
   it('a joining peer takes over its range from the admitting peer', () => {
     const o = overlay(10, 7, { storage: STORAGE });
     startAll(o);
