@@ -451,15 +451,16 @@ export class ReloadNode {
     this.#storageClient.fetch(this.#resource(resource), selectors, now, callback);
   }
 
-  /** Metadata of what a Fetch would return (RFC 6940 §7.4.3). */
+  /** Metadata of what a Fetch of one kind would return (RFC 6940 §7.4.3): sizes, times, hashes. */
   stat(
+    kind: KindId,
     resource: ResourceRef,
-    selectors: readonly KindSelector[],
+    selector: Omit<KindSelector, 'kind'>,
     now: number,
     callback: (r: StatResult) => void,
   ): void {
     this.#now = now;
-    this.#storageClient.stat(this.#resource(resource), selectors, callback);
+    this.#storageClient.stat(this.#resource(resource), [{ ...selector, kind }], callback);
   }
 
   /** Per kind, the closest stored Resource-ID at the peer responsible for `resource` (RFC 6940 §7.4.4). */

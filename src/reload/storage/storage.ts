@@ -103,7 +103,7 @@ export class Storage {
     return this.#store.valueCount;
   }
 
-  /** The values held for (resource, kind), live or not yet expired, in slot order. */
+  /** The values this peer holds for (resource, kind), tombstones included. */
   held(resource: ResourceId, kind: KindId): StoredValue[] {
     return [...(this.#store.kind(resource, kind)?.values.values() ?? [])];
   }

@@ -11,7 +11,12 @@ import {
 import { KindCode } from '../../../../src/reload/messages/codes.js';
 import type { ReloadNode } from '../../../../src/reload/node.js';
 import { MemoryBackend } from '../../../../src/reload/storage/backend.js';
-import type { FetchResult, StoreResult } from '../../../../src/reload/storage/client.js';
+import type {
+  FetchResult,
+  FindResult,
+  StatResult,
+  StoreResult,
+} from '../../../../src/reload/storage/client.js';
 import { makeNode, type Overlay, overlay, ringErrors, userOf } from '../../../support/test-node.js';
 
 /**
@@ -123,6 +128,15 @@ describe('storage on a 10-peer in-memory overlay', () => {
     assertPlacement(o.nodes, stored);
     const lag = o.nodes.reduce((n, x) => n + x.storage.replication.stats.lagCount, 0);
     assert.equal(lag, stored.length, 'one replication lag sample per original store');
+    const reg = stored[0];
+    const asker = o.nodes[9] as ReloadNode;
+    assert.ok(reg);
+    const st = call<StatResult>(o, (cb) => asker.stat(reg.kind, reg.resource, {}, o.net.now, cb));
+    const meta = st.ok ? st.kinds[0] : undefined;
+    assert.ok(meta && 'values' in meta);
+    assert.equal(meta.values[0]?.valueLength, reg.text.length);
+    const found = call<FindResult>(o, (cb) => asker.find(reg.resource, [reg.kind], o.net.now, cb));
+    assert.deepEqual(found.ok && found.results, [{ kind: reg.kind, closest: reg.resource }]);
     const status = o.nodes.map((n) => n.status());
     assert.equal(
       status.reduce((n, s) => n + s.storedValues, 0),
