@@ -1,5 +1,5 @@
 import { utf8 } from '../../src/core/bytes.js';
-import type { NodeId, ResourceId, TransactionId } from '../../src/core/ids.js';
+import { type KindId, kindId, type NodeId, type ResourceId, type TransactionId } from '../../src/core/ids.js';
 import { nullLogger } from '../../src/core/logger.js';
 import { chordResourceId } from '../../src/reload/config/hashes.js';
 import type { KindDefinition } from '../../src/reload/config/overlay-config.js';
@@ -14,7 +14,7 @@ import type {
   RequestSpec,
 } from '../../src/reload/node/types.js';
 import type { StorageBackend } from '../../src/reload/storage/backend.js';
-import { StorageClient } from '../../src/reload/storage/client.js';
+import { type FetchResult, StorageClient, type StoreResult } from '../../src/reload/storage/client.js';
 import type { ReplicationOptions } from '../../src/reload/storage/replication.js';
 import { Storage } from '../../src/reload/storage/storage.js';
 import { CodecError } from '../../src/wire/index.js';
@@ -38,6 +38,47 @@ export function rid(name: string | Uint8Array): ResourceId {
 
 export function text(s: string): Uint8Array {
   return utf8(s);
+}
+
+/** A private kind (RFC 6940 §14.6 private range) with the USER-MATCH policy, for tests. */
+export function privateKind(
+  n: number,
+  dataModel: KindDefinition['dataModel'],
+  maxCount: number,
+  maxSize: number,
+): KindDefinition {
+  return { id: kindId(0xf000_0000 + n), dataModel, accessPolicy: 'USER-MATCH', maxCount, maxSize };
+}
+
+/** Alice: a user whose own Resource-ID (H(user name)) the USER-MATCH tests write to. */
+export const alice = identity(1);
+export const ALICE = rid(alice.signer.userName);
+
+/** Stores one dictionary entry at ALICE as Alice, each call with a fresh client. */
+export function putEntry(
+  h: Harness,
+  kind: KindId,
+  key: string,
+  value: string,
+  lifetime: number,
+): StoreResult {
+  return sync<StoreResult>((cb) =>
+    h
+      .client(alice)
+      .store(ALICE, [{ kind, values: [{ key: text(key), value: text(value) }] }], lifetime, h.now, cb),
+  );
+}
+
+/** Every live entry of a kind at ALICE, as `key=value`. */
+export function entries(h: Harness, kind: KindId): string[] {
+  const r = sync<FetchResult>((cb) => h.client(alice).fetch(ALICE, [{ kind }], h.now, cb));
+  if (!r.ok) throw new Error(r.reason);
+  const dec = new TextDecoder();
+  return (r.kinds[0]?.values ?? [])
+    .filter((v) => v.value.exists)
+    .map(
+      (v) => `${v.value.model === 'dictionary' ? dec.decode(v.value.key) : ''}=${dec.decode(v.value.value)}`,
+    );
 }
 
 export interface Sent {

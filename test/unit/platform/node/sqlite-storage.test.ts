@@ -5,46 +5,30 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import { isLocalError } from '../../../../src/core/errors.js';
-import { kindId } from '../../../../src/core/ids.js';
 import { SqliteStorage } from '../../../../src/platform/node/sqlite-storage.js';
-import type { KindDefinition } from '../../../../src/reload/config/overlay-config.js';
-import type { FetchResult, StoreResult } from '../../../../src/reload/storage/client.js';
-import { Harness, identity, rid, sync, text } from '../../../support/storage-harness.js';
+import type { StoreResult } from '../../../../src/reload/storage/client.js';
+import {
+  ALICE,
+  alice,
+  entries,
+  Harness,
+  privateKind,
+  putEntry,
+  sync,
+  text,
+} from '../../../support/storage-harness.js';
 
-const DICT: KindDefinition = {
-  id: kindId(0xf000_0003),
-  dataModel: 'dictionary',
-  accessPolicy: 'USER-MATCH',
-  maxCount: 8,
-  maxSize: 64,
-};
-const alice = identity(1);
-const ALICE = rid(alice.signer.userName);
+const DICT = privateKind(3, 'dictionary', 8, 64);
 const dir = mkdtempSync(join(tmpdir(), 'p2psip-sqlite-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
 function put(h: Harness, key: string, value: string, lifetime = 600): void {
-  const r = sync<StoreResult>((cb) =>
-    h
-      .client(alice)
-      .store(
-        ALICE,
-        [{ kind: DICT.id, values: [{ key: text(key), value: text(value) }] }],
-        lifetime,
-        h.now,
-        cb,
-      ),
-  );
+  const r = putEntry(h, DICT.id, key, value, lifetime);
   assert.ok(r.ok, r.ok ? '' : r.reason);
 }
 
-function entries(h: Harness): string[] {
-  const r = sync<FetchResult>((cb) => h.client(alice).fetch(ALICE, [{ kind: DICT.id }], h.now, cb));
-  assert.ok(r.ok);
-  return (r.kinds[0]?.values ?? []).map(
-    (v) =>
-      `${v.value.model === 'dictionary' ? new TextDecoder().decode(v.value.key) : ''}=${new TextDecoder().decode(v.value.value)}`,
-  );
+function stored(h: Harness): string[] {
+  return entries(h, DICT.id);
 }
 
 /** Writes through a first peer on a fresh database file, closes it, and returns the path and that peer. */
@@ -79,7 +63,7 @@ describe('SqliteStorage: stored values survive a restart', () => {
     });
     const { after: h, db, skipped } = reopen(path, before, 1000);
     assert.equal(skipped, 0);
-    assert.deepEqual(entries(h), ['a=uno', 'b=two']);
+    assert.deepEqual(stored(h), ['a=uno', 'b=two']);
     assert.equal(h.storage.generation(ALICE, DICT.id), 3n);
     db.close();
   });
@@ -90,7 +74,7 @@ describe('SqliteStorage: stored values survive a restart', () => {
       put(h, 'long', 'kept', 600);
     });
     const { after: h, db } = reopen(path, before, 6000);
-    assert.deepEqual(entries(h), ['long=kept']);
+    assert.deepEqual(stored(h), ['long=kept']);
     db.close();
     const raw = new Database(path);
     assert.equal((raw.prepare('SELECT count(*) AS n FROM stored_values').get() as { n: number }).n, 1);
@@ -114,7 +98,7 @@ describe('SqliteStorage: stored values survive a restart', () => {
     const { after: h, db, skipped } = reopen(path, before);
     assert.equal(db.skipped, 1, 'the backend leaves out the row it cannot read');
     assert.equal(skipped, 1, 'storage leaves out the row whose StoredData does not decode');
-    assert.deepEqual(entries(h), ['c=three']);
+    assert.deepEqual(stored(h), ['c=three']);
     db.close();
     const again = reopen(path, before);
     assert.equal(again.skipped + again.db.skipped, 0, 'both were removed');
@@ -137,7 +121,7 @@ describe('SqliteStorage: stored values survive a restart', () => {
       assert.ok(r.ok);
     });
     const { after: h, db } = reopen(path, before);
-    assert.deepEqual(entries(h), ['x=x', 'y=y', 'z=z']);
+    assert.deepEqual(stored(h), ['x=x', 'y=y', 'z=z']);
     db.close();
   });
 

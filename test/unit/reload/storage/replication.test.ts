@@ -1,47 +1,37 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { kindId, type NodeId } from '../../../../src/core/ids.js';
-import type { KindDefinition } from '../../../../src/reload/config/overlay-config.js';
+import type { NodeId } from '../../../../src/core/ids.js';
 import { ErrorCode, MessageCode } from '../../../../src/reload/messages/codes.js';
 import type { StoreReq } from '../../../../src/reload/messages/store.js';
 import type { RequestResult } from '../../../../src/reload/node/types.js';
 import { MemoryBackend } from '../../../../src/reload/storage/backend.js';
-import type { FetchResult, StoreResult } from '../../../../src/reload/storage/client.js';
+import type { StoreResult } from '../../../../src/reload/storage/client.js';
 import { decode, encode } from '../../../../src/wire/index.js';
 import type { SimIdentity } from '../../../support/sim-security.js';
-import { Harness, identity, rid, sync, testHeader, text } from '../../../support/storage-harness.js';
+import {
+  ALICE,
+  alice,
+  entries,
+  Harness,
+  identity,
+  privateKind,
+  putEntry,
+  sync,
+  testHeader,
+  text,
+} from '../../../support/storage-harness.js';
 
-const DICT: KindDefinition = {
-  id: kindId(0xf000_0003),
-  dataModel: 'dictionary',
-  accessPolicy: 'USER-MATCH',
-  maxCount: 8,
-  maxSize: 64,
-};
-const alice = identity(1);
-const ALICE = rid(alice.signer.userName);
+const DICT = privateKind(3, 'dictionary', 8, 64);
 const owner = identity(2000, 'owner@test.p2psip');
 const replica2 = identity(3000, 'r2@test.p2psip');
 const stranger = identity(4000, 'stranger@test.p2psip');
 
 function put(h: Harness, key: string, value: string, lifetime = 60): StoreResult {
-  return sync<StoreResult>((cb) =>
-    h
-      .client(alice)
-      .store(
-        ALICE,
-        [{ kind: DICT.id, values: [{ key: text(key), value: text(value) }] }],
-        lifetime,
-        h.now,
-        cb,
-      ),
-  );
+  return putEntry(h, DICT.id, key, value, lifetime);
 }
 
 function texts(h: Harness): string[] {
-  const r = sync<FetchResult>((cb) => h.client(alice).fetch(ALICE, [{ kind: DICT.id }], h.now, cb));
-  assert.ok(r.ok);
-  return (r.kinds[0]?.values ?? []).map((v) => new TextDecoder().decode(v.value.value));
+  return entries(h, DICT.id).map((e) => e.slice(e.indexOf('=') + 1));
 }
 
 function storeReq(h: Harness, body: Uint8Array): StoreReq {

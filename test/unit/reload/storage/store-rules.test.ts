@@ -14,30 +14,26 @@ import type {
   StatResult,
   StoreResult,
 } from '../../../../src/reload/storage/client.js';
-import { Harness, identity, OVERLAY, rid, sync, text } from '../../../support/storage-harness.js';
+import {
+  ALICE,
+  alice,
+  Harness,
+  identity,
+  OVERLAY,
+  privateKind,
+  rid,
+  sync,
+  text,
+} from '../../../support/storage-harness.js';
 
-const SINGLE: KindDefinition = {
-  id: kindId(0xf000_0001),
-  dataModel: 'single',
-  accessPolicy: 'USER-MATCH',
-  maxCount: 1,
-  maxSize: 16,
-};
-const DICT: KindDefinition = {
-  id: kindId(0xf000_0003),
-  dataModel: 'dictionary',
-  accessPolicy: 'USER-MATCH',
-  maxCount: 2,
-  maxSize: 16,
-};
+const SINGLE = privateKind(1, 'single', 1, 16);
+const DICT = privateKind(3, 'dictionary', 2, 16);
 const SIP = registeredKind('SIP-REGISTRATION', 4, 200);
 const TURN = registeredKind('TURN-SERVICE', 1, 64);
 const CERT = registeredKind('CERTIFICATE_BY_NODE', 4, 200);
 const KINDS = [SINGLE, DICT, SIP, TURN, CERT];
 
-const alice = identity(1);
 const bob = identity(2);
-const ALICE = rid(alice.signer.userName);
 
 function code(r: StoreResult | FetchResult | StatResult | FindResult | RequestResult): number | undefined {
   return r.ok ? undefined : r.errorCode;
