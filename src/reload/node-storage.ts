@@ -94,6 +94,7 @@ export function composeStorage(p: NodeStorageParts): { storage: Storage; client:
  */
 export function chordPlacement(chord: ChordTopology, replicaCount: number): Placement {
   return {
+    ready: () => chord.state === 'joined',
     isResponsible: (r) => chord.isResponsible(r),
     holders: (r) =>
       chord.state === 'joined' ? holders(chord, resourceIdToBigInt(r), replicaCount) : undefined,

@@ -110,6 +110,7 @@ export class Harness {
         overlayName: OVERLAY,
         log: nullLogger,
         placement: {
+          ready: () => true,
           isResponsible: () => this.responsible,
           holders: () => this.holders,
         },

@@ -31,30 +31,39 @@ function approximateSize(d: StoredData): number {
   return 64 + key + d.value.value.length + d.signature.value.length;
 }
 
-/** Splits kinds into Stores of about `budget` bytes of values; a kind may span several Stores. */
+/**
+ * Splits kinds into Stores of about `budget` bytes, counting each value and, once per Store, each
+ * certificate that must travel in its bucket; a kind may span several Stores.
+ */
 export function split(kinds: readonly CopyKind[], budget: number): CopyKind[][] {
   const batches: CopyKind[][] = [];
   let batch: CopyKind[] = [];
+  let inBatch = new Set<Uint8Array>();
   let used = 0;
   for (const k of kinds) {
     let values: StoredData[] = [];
     let certs: Uint8Array[] = [];
-    const flush = (): void => {
+    const close = (): void => {
       if (values.length > 0) batch.push({ data: { ...k.data, values }, certificates: certs });
       values = [];
       certs = [];
-      if (batch.length > 0) batches.push(batch);
-      batch = [];
-      used = 0;
     };
     k.data.values.forEach((v, i) => {
-      const size = approximateSize(v);
-      if (used + size > budget && (values.length > 0 || batch.length > 0)) flush();
+      const cert = k.certificates[i] ?? new Uint8Array(0);
+      const cost = (): number => approximateSize(v) + (inBatch.has(cert) ? 0 : cert.length);
+      if (used + cost() > budget && (values.length > 0 || batch.length > 0)) {
+        close();
+        batches.push(batch);
+        batch = [];
+        inBatch = new Set();
+        used = 0;
+      }
+      used += cost();
       values.push(v);
-      certs.push(k.certificates[i] ?? new Uint8Array(0));
-      used += size;
+      certs.push(cert);
+      inBatch.add(cert);
     });
-    if (values.length > 0) batch.push({ data: { ...k.data, values }, certificates: certs });
+    close();
   }
   if (batch.length > 0) batches.push(batch);
   return batches;

@@ -147,6 +147,8 @@ export class Replicator {
   /** Pushes copies to every holder that may lack one and drops what this peer no longer holds. */
   sync(now: number): void {
     this.#timers.set('sync', now + this.#opts.syncInterval);
+    // A node that is not (or no longer) a member cannot tell holders apart: keep everything until it is.
+    if (!this.#host.placement.ready()) return;
     for (const entry of [...this.#store.resources()]) this.#syncOne(entry);
   }
 

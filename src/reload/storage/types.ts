@@ -18,6 +18,8 @@ export interface SignerInfo {
 
 /** Where data lives in the overlay, as this peer sees it now (RFC 6940 §10.4 for CHORD-RELOAD). */
 export interface Placement {
+  /** The node is a member of the overlay (joined), so the answers below mean something. */
+  ready(): boolean;
   /** This peer holds the original of `resource` (RFC 6940 §10.1: pred < k ≤ self). */
   isResponsible(resource: ResourceId): boolean;
   /**

@@ -190,6 +190,25 @@ describe('replication (RFC 6940 §10.4)', () => {
     assert.equal(kd.values[0]?.lifetime, 40);
   });
 
+  it('a large resource is copied in several Stores that each stay under the byte budget', () => {
+    const h = new Harness([DICT], { replication: { maxStoreBytes: 400 } });
+    for (let i = 0; i < 8; i++) {
+      h.now++;
+      put(h, `key-${i}`, 'x'.repeat(40));
+    }
+    const target = new Harness([DICT], { peer: replica2 });
+    target.holders = [node(h.peer), node(replica2)];
+    target.responsible = false;
+    h.holders = [node(h.peer), node(replica2)];
+    h.storage.replication.sync(h.now);
+    assert.ok(h.sent.length > 2, `${h.sent.length} Stores`);
+    for (let i = 0; i < h.sent.length; i++) {
+      assert.ok(route(h, i, target).ok);
+      assert.ok((h.sent[i]?.spec.body.length ?? 0) < 400 + 200);
+    }
+    assert.equal(entries(target, DICT.id).length, 8);
+  });
+
   it('a peer that is no longer a holder drops the resource only after every holder acknowledged', () => {
     const h = new Harness([DICT]);
     put(h, 'k', 'v');
