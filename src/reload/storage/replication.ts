@@ -126,7 +126,7 @@ export class Replicator {
     this.#schedule(now + this.#opts.holdDown);
   }
 
-  /** We admitted a joining peer: hand it its range now (RFC 6940 §10.5: the admitting peer Stores the joining peer's data to it). */
+  /** We admitted a joining peer: hand it its range now (RFC 6940 §10.5: the admitting peer Stores it). */
   onPeerJoined(now: number): void {
     this.sync(now);
   }

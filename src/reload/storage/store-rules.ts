@@ -126,12 +126,12 @@ function planKind(
       if (merging) continue;
       return verdict;
     }
-    if (old === undefined) count++;
     const signer = signerOf(env, input, d, def);
     if ('errorCode' in signer) {
       if (merging) continue;
       return signer;
     }
+    if (old === undefined) count++;
     out.push({ data: d, certificate: signer.certificate, expiresAt: input.now + d.lifetime * 1000 });
   }
   return {
@@ -190,11 +190,12 @@ function signerOf(
     nodeIdLength: env.nodeIdLength,
     hash: env.hash,
   };
-  const denied =
-    accessDenied(ctx, d.value, signer) ??
-    (input.role === 'original' && input.requestSigner !== undefined
-      ? accessDenied(ctx, d.value, input.requestSigner)
-      : undefined);
+  const requestDenied = (): string | undefined => {
+    if (input.role !== 'original') return undefined;
+    const r = input.requestSigner;
+    return r === undefined ? 'the Store has no signer to check' : accessDenied(ctx, d.value, r);
+  };
+  const denied = accessDenied(ctx, d.value, signer) ?? requestDenied();
   return denied === undefined ? signer : textError(ErrorCode.Error_Forbidden, denied);
 }
 
