@@ -1,9 +1,11 @@
 import { TypedEmitter } from '../core/events.js';
-import { type NodeId, nodeIdToHex } from '../core/ids.js';
+import type { KindId, NodeId, ResourceId } from '../core/ids.js';
+import { nodeIdToHex } from '../core/ids.js';
 import type { Logger } from '../core/logger.js';
 import { type Random, randomU64 } from '../core/random.js';
 import { TimerTable } from '../core/timer-table.js';
 import { decode, encode } from '../wire/index.js';
+import { chordResourceId } from './config/hashes.js';
 import { ErrorCode, MessageCode } from './messages/codes.js';
 import type { Destination } from './messages/common.js';
 import { pingAns, pingReq } from './messages/ping.js';
@@ -14,7 +16,22 @@ import { Diagnostics, type TraceResult } from './node/diagnostics.js';
 import { MessageTransport, type MessageTransportOptions } from './node/message-transport.js';
 import type { MessageSecurity } from './node/ports.js';
 import type { IncomingRequest, NodeOutput, RequestResult, RequestSpec } from './node/types.js';
+import { composeStorage, type NodeStorageConfig } from './node-storage.js';
 import type { LinkId } from './routing/types.js';
+import type { Signer } from './security/signer.js';
+import type { Verifier } from './security/verifier.js';
+import type { StorageBackend } from './storage/backend.js';
+import type {
+  FetchResult,
+  FindResult,
+  KindSelector,
+  KindValues,
+  StatResult,
+  StorageClient,
+  StoreResult,
+  ValueInput,
+} from './storage/client.js';
+import type { Storage } from './storage/storage.js';
 import { type ChordOptions, type ChordState, ChordTopology } from './topology/chord/chord.js';
 import type { ChordHost } from './topology/chord/host.js';
 
@@ -33,13 +50,25 @@ export interface ReloadNodeConfig extends MessageTransportOptions {
   readonly partitionCheckInterval?: number;
   /** Reported as the RFC 7851 SOFTWARE_VERSION diagnostic. */
   readonly softwareVersion?: string;
+  readonly storage?: NodeStorageConfig;
 }
+
+export type { NodeStorageConfig } from './node-storage.js';
+
+/** A resource by name (hashed with the overlay's hash, RFC 6940 §10.2) or by Resource-ID. */
+export type ResourceRef = string | ResourceId;
 
 export interface ReloadNodeDeps {
   readonly localId: NodeId;
   readonly security: MessageSecurity;
   readonly random: Random;
   readonly log: Logger;
+  /** Signs the values this node stores (RFC 6940 §7.1); the key and certificate of `security`. */
+  readonly signer: Signer;
+  /** Verifies stored values, here and in what Fetch brings back (RFC 6940 §7.1, §7.4.2.2). */
+  readonly verifier: Verifier;
+  /** Where stored values persist across restarts (none: memory only). */
+  readonly storageBackend?: StorageBackend;
 }
 
 export interface NodeStatus {
@@ -53,6 +82,8 @@ export interface NodeStatus {
   readonly links: number;
   readonly routingTableSize: number;
   readonly pendingRequests: number;
+  readonly storedResources: number;
+  readonly storedValues: number;
 }
 
 export interface ReloadNodeEvents {
@@ -69,6 +100,8 @@ export class ReloadNode {
   readonly attach: AttachService;
   readonly bootstrap: Bootstrapper;
   readonly diagnostics: Diagnostics;
+  readonly storage: Storage;
+  readonly #storageClient: StorageClient;
   readonly events = new TypedEmitter<ReloadNodeEvents>();
   readonly config: ReloadNodeConfig;
   readonly #deps: ReloadNodeDeps;
@@ -107,6 +140,7 @@ export class ReloadNode {
       request: (spec, cb) => this.transport.request(spec, this.#now, cb),
       now: () => this.#now,
     });
+    ({ storage: this.storage, client: this.#storageClient } = this.#composeStorage());
     this.#wire();
   }
 
@@ -163,6 +197,7 @@ export class ReloadNode {
    */
   start(now: number): void {
     this.#now = now;
+    this.storage.restore(now);
     if (this.bootstrap.others.length === 0) {
       if (this.bootstrap.selfIsBootstrap) {
         this.#deps.log.info('no other bootstrap node: starting the overlay as its first peer');
@@ -261,6 +296,7 @@ export class ReloadNode {
     this.attach.handleTimeout(now);
     this.bootstrap.handleTimeout(now);
     this.chord.handleTimeout(now);
+    this.storage.handleTimeout(now);
     for (const t of this.#timers.expire(now)) {
       if (t === 'partition' && this.chord.state === 'joined') {
         this.bootstrap.round(now);
@@ -276,6 +312,7 @@ export class ReloadNode {
       this.attach.nextDeadline(),
       this.bootstrap.nextDeadline(),
       this.chord.nextDeadline(),
+      this.storage.nextDeadline(),
       this.#timers.nextDeadline(),
     ]) {
       if (d !== undefined && (min === undefined || d < min)) min = d;
@@ -340,9 +377,9 @@ export class ReloadNode {
     req.answer(encode(probeAns, { probeInfo: info }));
   }
 
-  /** Distinct Resource-IDs stored here (storage overrides this when it is composed in). */
+  /** Distinct Resource-IDs stored here (Probe num_resources, RFC 6940 §6.4.2.5). */
   numResources(): number {
-    return 0;
+    return this.storage.resourceCount;
   }
 
   status(): NodeStatus {
@@ -359,6 +396,110 @@ export class ReloadNode {
       links: this.transport.connections.upCount,
       routingTableSize: this.chord.table.size,
       pendingRequests: this.transport.pendingRequests,
+      storedResources: this.storage.resourceCount,
+      storedValues: this.storage.valueCount,
     };
+  }
+
+  // ---- storage (RFC 6940 §7, §10.4) ----------------------------------------------------------------
+
+  #composeStorage(): ReturnType<typeof composeStorage> {
+    const parts = composeStorage({
+      chord: this.chord,
+      config: this.config.storage,
+      nodeIdLength: this.config.nodeIdLength,
+      overlayName: this.config.overlayName,
+      log: this.#deps.log.child({ part: 'storage' }),
+      signer: this.#deps.signer,
+      verifier: this.#deps.verifier,
+      backend: this.#deps.storageBackend,
+      now: () => this.#now,
+      request: (spec, cb) => this.transport.request(spec, this.#now, cb),
+    });
+    for (const [code, h] of parts.storage.handlers()) this.transport.handle(code, h);
+    return parts;
+  }
+
+  /** The Resource-ID of a Resource Name: SHA-1, first 128 bits (CHORD-RELOAD, RFC 6940 §10.2). */
+  resourceIdOf(name: string | Uint8Array): ResourceId {
+    return chordResourceId(name);
+  }
+
+  #resource(r: ResourceRef): ResourceId {
+    return typeof r === 'string' ? chordResourceId(r) : r;
+  }
+
+  /**
+   * Stores values of one kind at a resource (RFC 6940 §7.4.1), signed by this node, for `lifetime`
+   * seconds. A value with `exists: false` deletes. `generation` (from an earlier answer) makes the store
+   * conditional.
+   */
+  store(
+    kind: KindId,
+    resource: ResourceRef,
+    values: readonly ValueInput[],
+    lifetime: number,
+    now: number,
+    callback: (r: StoreResult) => void,
+    generation?: bigint,
+  ): void {
+    const k: KindValues = generation === undefined ? { kind, values } : { kind, values, generation };
+    this.storeKinds(resource, [k], lifetime, now, callback);
+  }
+
+  /** Stores values of several kinds at once: all are stored or none (RFC 6940 §7.4.1.1). */
+  storeKinds(
+    resource: ResourceRef,
+    kinds: readonly KindValues[],
+    lifetime: number,
+    now: number,
+    callback: (r: StoreResult) => void,
+  ): void {
+    this.#now = now;
+    this.#storageClient.store(this.#resource(resource), kinds, lifetime, now, callback);
+  }
+
+  /** Fetches (RFC 6940 §7.4.2) one kind; values that do not verify are dropped and counted. */
+  fetch(
+    kind: KindId,
+    resource: ResourceRef,
+    selector: Omit<KindSelector, 'kind'>,
+    now: number,
+    callback: (r: FetchResult) => void,
+  ): void {
+    this.fetchKinds(resource, [{ ...selector, kind }], now, callback);
+  }
+
+  fetchKinds(
+    resource: ResourceRef,
+    selectors: readonly KindSelector[],
+    now: number,
+    callback: (r: FetchResult) => void,
+  ): void {
+    this.#now = now;
+    this.#storageClient.fetch(this.#resource(resource), selectors, now, callback);
+  }
+
+  /** Metadata of what a Fetch of one kind would return (RFC 6940 §7.4.3): sizes, times, hashes. */
+  stat(
+    kind: KindId,
+    resource: ResourceRef,
+    selector: Omit<KindSelector, 'kind'>,
+    now: number,
+    callback: (r: StatResult) => void,
+  ): void {
+    this.#now = now;
+    this.#storageClient.stat(this.#resource(resource), [{ ...selector, kind }], callback);
+  }
+
+  /** Per kind, the closest stored Resource-ID at the peer responsible for `resource` (RFC 6940 §7.4.4). */
+  find(
+    resource: ResourceRef,
+    kinds: readonly KindId[],
+    now: number,
+    callback: (r: FindResult) => void,
+  ): void {
+    this.#now = now;
+    this.#storageClient.find(this.#resource(resource), kinds, callback);
   }
 }

@@ -2,10 +2,10 @@ import { type NodeId, nodeIdFromBigInt } from '../../src/core/ids.js';
 import { nullLogger } from '../../src/core/logger.js';
 import { SeededRandom } from '../../src/core/random.js';
 import type { HostPort } from '../../src/reload/node/attach.js';
-import { ReloadNode } from '../../src/reload/node.js';
+import { ReloadNode, type ReloadNodeConfig, type ReloadNodeDeps } from '../../src/reload/node.js';
 import { DEFAULT_CHORD_OPTIONS } from '../../src/reload/topology/chord/chord.js';
-import { fakeSecurity } from './fake-security.js';
 import { MemNet } from './mem-net.js';
+import { simIdentity } from './sim-security.js';
 
 /** N ReloadNodes on an in-memory network, bootstrapping from the first one. */
 export interface Overlay {
@@ -14,7 +14,20 @@ export interface Overlay {
   readonly addr: Map<ReloadNode, HostPort>;
 }
 
-export function makeNode(id: NodeId, listen: HostPort, bootstrap: HostPort[], seed: number): ReloadNode {
+/** The user name of a test node's certificate: `user-<first 8 hex digits of its Node-ID>@test.p2psip`. */
+export function userOf(id: NodeId): string {
+  return `user-${id.toString(16).padStart(32, '0').slice(0, 8)}@test.p2psip`;
+}
+
+export function makeNode(
+  id: NodeId,
+  listen: HostPort,
+  bootstrap: HostPort[],
+  seed: number,
+  extra: Partial<ReloadNodeDeps> & { storage?: ReloadNodeConfig['storage'] } = {},
+): ReloadNode {
+  const ident = simIdentity(id, userOf(id));
+  const { storage, ...deps } = extra;
   return new ReloadNode(
     {
       overlayName: 'test.p2psip',
@@ -28,31 +41,55 @@ export function makeNode(id: NodeId, listen: HostPort, bootstrap: HostPort[], se
       bootstrap,
       partitionCheckInterval: 60_000,
       chord: { ...DEFAULT_CHORD_OPTIONS, updateInterval: 30_000, fingerInterval: 10_000 },
+      ...(storage === undefined ? {} : { storage }),
     },
-    { localId: id, security: fakeSecurity(id), random: new SeededRandom(seed), log: nullLogger },
+    {
+      localId: id,
+      security: ident.security,
+      signer: ident.signer,
+      verifier: ident.verifier,
+      random: new SeededRandom(seed),
+      log: nullLogger,
+      ...deps,
+    },
   );
 }
 
-export function overlay(n: number, seed = 1): Overlay {
-  const net = new MemNet();
+/** Options every node of a test overlay gets: storage settings and a backend per node index. */
+export interface OverlayOptions {
+  readonly storage?: ReloadNodeConfig['storage'];
+  readonly backend?: (i: number) => ReloadNodeDeps['storageBackend'];
+}
+
+export function nodeIds(n: number, seed = 1): NodeId[] {
   const rnd = new SeededRandom(seed);
-  const boot: HostPort = { host: '10.0.0.1', port: 6084 };
-  const nodes: ReloadNode[] = [];
-  const addr = new Map<ReloadNode, HostPort>();
-  for (let i = 0; i < n; i++) {
-    const id = nodeIdFromBigInt(
+  return Array.from({ length: n }, () =>
+    nodeIdFromBigInt(
       ((BigInt(rnd.u32()) << 96n) |
         (BigInt(rnd.u32()) << 64n) |
         (BigInt(rnd.u32()) << 32n) |
         BigInt(rnd.u32())) &
         ((1n << 128n) - 1n),
-    );
+    ),
+  );
+}
+
+export function overlay(n: number, seed = 1, opts: OverlayOptions = {}): Overlay {
+  const net = new MemNet();
+  const boot: HostPort = { host: '10.0.0.1', port: 6084 };
+  const nodes: ReloadNode[] = [];
+  const addr = new Map<ReloadNode, HostPort>();
+  nodeIds(n, seed).forEach((id, i) => {
     const listen = { host: `10.0.0.${i + 1}`, port: 6084 };
-    const node = makeNode(id, listen, [boot], seed * 1000 + i);
+    const backend = opts.backend?.(i);
+    const node = makeNode(id, listen, [boot], seed * 1000 + i, {
+      ...(opts.storage === undefined ? {} : { storage: opts.storage }),
+      ...(backend === undefined ? {} : { storageBackend: backend }),
+    });
     net.add(`${listen.host}:${listen.port}`, node);
     nodes.push(node);
     addr.set(node, listen);
-  }
+  });
   return { net, nodes, addr };
 }
 

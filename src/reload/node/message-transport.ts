@@ -1,3 +1,4 @@
+import { bytesEqual } from '../../core/bytes.js';
 import { TypedEmitter } from '../../core/events.js';
 import type { NodeId, TransactionId } from '../../core/ids.js';
 import type { Logger } from '../../core/logger.js';
@@ -16,7 +17,7 @@ import {
   UNFRAGMENTED,
 } from '../messages/header.js';
 import { decodePayload } from '../messages/message.js';
-import { securityBlock } from '../messages/security.js';
+import { type GenericCertificate, type SecurityBlock, securityBlock } from '../messages/security.js';
 import { route } from '../routing/forwarder.js';
 import { fragmentPayload, Reassembler } from '../routing/fragments.js';
 import type { LinkId, RoutingEnv } from '../routing/types.js';
@@ -251,7 +252,7 @@ export class MessageTransport {
       stats: this.stats,
       nodeIdLength: this.#opts.nodeIdLength,
       clock: () => this.#clock,
-      signedPayload: (txid, contents) => this.#signedPayload(txid, contents),
+      signedPayload: (txid, contents, certs) => this.#signedPayload(txid, contents, certs),
       newHeader: (txid, destination) => this.#newHeader(txid, destination),
       originate: (header, payload, code, via, now) => this.#originate(header, payload, code, via, now),
     };
@@ -272,9 +273,16 @@ export class MessageTransport {
     };
   }
 
-  #signedPayload(transactionId: TransactionId, contents: MessageContents): Uint8Array {
+  #signedPayload(
+    transactionId: TransactionId,
+    contents: MessageContents,
+    extra: readonly GenericCertificate[] = [],
+  ): Uint8Array {
     const contentsBytes = encode(messageContents, contents, this.#ctx);
-    const security = this.#deps.security.sign(this.#opts.overlayHash, transactionId, contentsBytes);
+    const signed = this.#deps.security.sign(this.#opts.overlayHash, transactionId, contentsBytes);
+    // RFC 6940 §6.3.4: the bucket is outside the signature input, so certificates that verify StoredData
+    // inside the message can join it after signing.
+    const security = extra.length === 0 ? signed : withCertificates(signed, extra);
     const securityBytes = encode(securityBlock, security, this.#ctx);
     const payload = new Uint8Array(contentsBytes.length + securityBytes.length);
     payload.set(contentsBytes);
@@ -448,8 +456,9 @@ export class MessageTransport {
       this.stats.drop(`bad signature: ${signer.rejected}`);
       return;
     }
-    if (isRequestCode(contents.code)) this.responder.onRequest(d, contents, signer, now);
-    else this.#requester.onAnswer(d, contents, signer, now);
+    const certs = security.certificates;
+    if (isRequestCode(contents.code)) this.responder.onRequest(d, contents, signer, now, certs);
+    else this.#requester.onAnswer(d, contents, signer, now, certs);
   }
 
   // ---- links ---------------------------------------------------------------------------------------
@@ -489,4 +498,14 @@ export class MessageTransport {
     this.#linkTimers.clear(c.id);
     this.events.emit('link-down', { link: c.id, peer, reason });
   }
+}
+
+/** The block with `extra` certificates appended to its bucket, skipping those already in it. */
+function withCertificates(block: SecurityBlock, extra: readonly GenericCertificate[]): SecurityBlock {
+  const certificates = [...block.certificates];
+  for (const c of extra) {
+    if (!certificates.some((h) => h.type === c.type && bytesEqual(h.certificate, c.certificate)))
+      certificates.push(c);
+  }
+  return { certificates, signature: block.signature };
 }

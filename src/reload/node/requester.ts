@@ -4,6 +4,7 @@ import { CodecError } from '../../wire/index.js';
 import { ErrorCode, MessageCode } from '../messages/codes.js';
 import type { MessageContents } from '../messages/contents.js';
 import type { ForwardingHeader } from '../messages/header.js';
+import type { GenericCertificate } from '../messages/security.js';
 import { TransactionTable } from '../routing/transactions.js';
 import { decodeError, describeError } from './error-body.js';
 import type { VerifiedSigner } from './ports.js';
@@ -57,7 +58,7 @@ export class Requester {
       body: spec.body,
       extensions: [...(spec.extensions ?? [])],
     };
-    const payload = this.#sender.signedPayload(transactionId, contents);
+    const payload = this.#sender.signedPayload(transactionId, contents, spec.certificates);
     const header = this.#sender.newHeader(transactionId, spec.destination);
     const last = spec.destination[spec.destination.length - 1];
     const wildcard = 2n ** BigInt(8 * this.#sender.nodeIdLength) - 1n;
@@ -97,7 +98,13 @@ export class Requester {
     return this.#transactions.nextDeadline();
   }
 
-  onAnswer(d: LocalDelivery, contents: MessageContents, signer: VerifiedSigner, now: number): void {
+  onAnswer(
+    d: LocalDelivery,
+    contents: MessageContents,
+    signer: VerifiedSigner,
+    now: number,
+    certificates: readonly GenericCertificate[] = [],
+  ): void {
     const p = this.#transactions.get(d.header.transactionId);
     if (p === undefined) {
       this.#sender.stats.drop('answer to no pending request');
@@ -128,6 +135,7 @@ export class Requester {
       body: contents.body,
       extensions: contents.extensions,
       signer,
+      certificates,
       header: d.header,
       rtt: now - p.firstSentAt,
     });

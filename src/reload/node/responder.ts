@@ -5,6 +5,7 @@ import { ErrorCode, ForwardingOptionFlag, isRequestCode, MessageCode } from '../
 import type { MessageContents, MessageExtension } from '../messages/contents.js';
 import { errorResponse } from '../messages/error.js';
 import type { ForwardingHeader } from '../messages/header.js';
+import type { GenericCertificate } from '../messages/security.js';
 import { AnswerCache } from '../routing/answer-cache.js';
 import { answerPath } from '../routing/forwarder.js';
 import type { VerifiedSigner } from './ports.js';
@@ -61,7 +62,13 @@ export class Responder {
     return this.#answers.nextDeadline();
   }
 
-  onRequest(d: LocalDelivery, contents: MessageContents, signer: VerifiedSigner, now: number): void {
+  onRequest(
+    d: LocalDelivery,
+    contents: MessageContents,
+    signer: VerifiedSigner,
+    now: number,
+    certificates: readonly GenericCertificate[] = [],
+  ): void {
     const txid = d.header.transactionId;
     const cached = this.#answers.get(txid);
     if (cached !== undefined) {
@@ -80,7 +87,7 @@ export class Responder {
       this.sendError(d.header, d.previousHop, ErrorCode.Error_Invalid_Message, 'unsupported method', now);
       return;
     }
-    const req = this.#incoming(d, contents, signer, now);
+    const req = this.#incoming(d, contents, signer, now, certificates);
     try {
       handler(req);
     } catch (e) {
@@ -113,6 +120,7 @@ export class Responder {
     contents: MessageContents,
     signer: VerifiedSigner,
     now: number,
+    certificates: readonly GenericCertificate[],
   ): IncomingRequest {
     let done = false;
     const once = (): boolean => {
@@ -126,12 +134,17 @@ export class Responder {
       extensions: contents.extensions,
       header: d.header,
       signer,
+      certificates,
       transactionId: d.header.transactionId,
       link: d.link,
       previousHop: d.previousHop,
       now,
-      answer: (body: Uint8Array, extensions: readonly MessageExtension[] = []) => {
-        if (once()) this.#answer(d, { code: contents.code + 1, body, extensions: [...extensions] });
+      answer: (
+        body: Uint8Array,
+        extensions: readonly MessageExtension[] = [],
+        certs: readonly GenericCertificate[] = [],
+      ) => {
+        if (once()) this.#answer(d, { code: contents.code + 1, body, extensions: [...extensions] }, certs);
       },
       error: (code: number, info: string | Uint8Array = '') => {
         if (once()) this.sendError(d.header, d.previousHop, code, info, this.#sender.clock());
@@ -139,9 +152,9 @@ export class Responder {
     };
   }
 
-  #answer(d: LocalDelivery, contents: MessageContents): void {
+  #answer(d: LocalDelivery, contents: MessageContents, certificates: readonly GenericCertificate[]): void {
     const now = this.#sender.clock();
-    const payload = this.#sender.signedPayload(d.header.transactionId, contents);
+    const payload = this.#sender.signedPayload(d.header.transactionId, contents, certificates);
     const limit = d.header.maxResponseLength;
     // RFC 6940 §6.3.2: an answer larger than max_response_length becomes an error (digest §19.1).
     if (limit > 0 && payload.length + 64 > limit) {

@@ -3,6 +3,7 @@ import type { CodecContext } from '../../wire/index.js';
 import type { Destination } from '../messages/common.js';
 import type { MessageContents } from '../messages/contents.js';
 import type { ForwardingHeader } from '../messages/header.js';
+import type { GenericCertificate } from '../messages/security.js';
 import type { LinkId } from '../routing/types.js';
 import type { TransportStats } from './stats.js';
 
@@ -17,8 +18,15 @@ export interface Sender {
   readonly nodeIdLength: number;
   /** The `now` of the input being processed, for answers given from inside another input's callback. */
   clock(): number;
-  /** MessageContents ‖ SecurityBlock, signed by this node (RFC 6940 §7.1). */
-  signedPayload(transactionId: TransactionId, contents: MessageContents): Uint8Array;
+  /**
+   * MessageContents ‖ SecurityBlock, signed by this node (RFC 6940 §7.1); `certificates` join ours in the
+   * bucket.
+   */
+  signedPayload(
+    transactionId: TransactionId,
+    contents: MessageContents,
+    certificates?: readonly GenericCertificate[],
+  ): Uint8Array;
   /** A fresh forwarding header for a message this node originates (TTL = initial-ttl, empty via list). */
   newHeader(transactionId: TransactionId, destination: readonly Destination[]): ForwardingHeader;
   /**

@@ -2,6 +2,7 @@ import type { NodeId, TransactionId } from '../../core/ids.js';
 import type { Destination } from '../messages/common.js';
 import type { MessageExtension } from '../messages/contents.js';
 import type { ForwardingHeader } from '../messages/header.js';
+import type { GenericCertificate } from '../messages/security.js';
 import type { LinkId } from '../routing/types.js';
 import type { VerifiedSigner } from './ports.js';
 
@@ -35,6 +36,11 @@ export interface RequestSpec {
   readonly retransmitInterval?: number;
   /** Fewer transmissions (1 = no end-to-end retransmission, for liveness probes). */
   readonly maxTransmissions?: number;
+  /**
+   * Certificates added to the SecurityBlock bucket besides our own: those that verify the StoredData
+   * signatures inside the message (RFC 6940 §6.3.4), e.g. in a replica Store.
+   */
+  readonly certificates?: readonly GenericCertificate[];
 }
 
 export interface Answer {
@@ -43,6 +49,8 @@ export interface Answer {
   readonly body: Uint8Array;
   readonly extensions: readonly MessageExtension[];
   readonly signer: VerifiedSigner;
+  /** The answer's SecurityBlock bucket: also the certificates of the StoredData it carries (§6.3.4). */
+  readonly certificates: readonly GenericCertificate[];
   readonly header: ForwardingHeader;
   /** Time from first transmission to the answer (ms). */
   readonly rtt: number;
@@ -66,13 +74,20 @@ export interface IncomingRequest {
   readonly extensions: readonly MessageExtension[];
   readonly header: ForwardingHeader;
   readonly signer: VerifiedSigner;
+  /** The request's SecurityBlock bucket: also the certificates of the StoredData it carries (§6.3.4). */
+  readonly certificates: readonly GenericCertificate[];
   readonly transactionId: TransactionId;
   /** The link it arrived on (undefined when this node sent it to itself). */
   readonly link: LinkId | undefined;
   /** The authenticated Node-ID of the link peer it arrived from. */
   readonly previousHop: NodeId | undefined;
   readonly now: number;
-  answer(body: Uint8Array, extensions?: readonly MessageExtension[]): void;
+  /** `certificates` join our own in the answer's bucket (those of the StoredData in a FetchAns). */
+  answer(
+    body: Uint8Array,
+    extensions?: readonly MessageExtension[],
+    certificates?: readonly GenericCertificate[],
+  ): void;
   error(code: number, info?: string | Uint8Array): void;
 }
 

@@ -1,0 +1,294 @@
+import { errorMessage, LocalError } from '../../core/errors.js';
+import type { KindId, NodeId, ResourceId } from '../../core/ids.js';
+import { CodecError, decode, encode } from '../../wire/index.js';
+import { ErrorCode, MessageCode } from '../messages/codes.js';
+import { decodeGenerationCounterTooLow, decodeUnknownKinds } from '../messages/error.js';
+import type { ArrayRange, FetchKindResponse, StoredDataSpecifier } from '../messages/fetch.js';
+import { type FindKindData, findAns, findReq } from '../messages/find.js';
+import type { GenericCertificate } from '../messages/security.js';
+import type { StatKindResponse } from '../messages/stat.js';
+import type { StoreKindResponse } from '../messages/store.js';
+import { ARRAY_APPEND_INDEX, type StoredData, type StoredDataValue } from '../messages/stored-data.js';
+import type { RequestResult, RequestSpec } from '../node/types.js';
+import type { Signer } from '../security/signer.js';
+import type { Verifier } from '../security/verifier.js';
+import { type AccessContext, accessDenied } from './access.js';
+import type { StorageCodecs } from './codecs.js';
+import { wholeKind } from './fetch-rules.js';
+import type { KindTable } from './kinds.js';
+import { signValue, verifyValue } from './value-signing.js';
+import { isSynthetic } from './values.js';
+
+/**
+ * The requesting side of storage (RFC 6940 §7.4): build and sign Stores, send Fetch, Stat and Find to the
+ * resource, and check what comes back. Every fetched value is verified (§7.4.2.2: fetchers MUST verify
+ * signatures) and checked against its kind's access policy; values that fail are dropped and counted.
+ * The node's store/fetch/stat/find methods, the CLI and the SIP usage sit on this.
+ */
+export interface StorageClientHost {
+  readonly signer: Signer;
+  readonly verifier: Verifier;
+  readonly kinds: KindTable;
+  readonly codecs: StorageCodecs;
+  readonly overlayName: string;
+  readonly nodeIdLength: number;
+  hash(name: Uint8Array): ResourceId;
+  request(spec: RequestSpec, callback: (r: RequestResult) => void): void;
+}
+
+/** A value to store; the kind's data model says whether it needs an index (array) or a key (dictionary). */
+export interface ValueInput {
+  readonly value: Uint8Array;
+  /** false stores a deletion marker (RFC 6940 §7.4.1.3: there is no Remove; default true). */
+  readonly exists?: boolean;
+  /** Array index; omitted appends (0xffffffff, §7.4.1.1). */
+  readonly index?: number;
+  /** Dictionary key. */
+  readonly key?: Uint8Array;
+}
+
+export interface KindValues {
+  readonly kind: KindId;
+  readonly values: readonly ValueInput[];
+  /** The generation counter last seen, to store only if nobody wrote since (0 or absent: don't check). */
+  readonly generation?: bigint;
+}
+
+/** What to fetch or stat of one kind; absent indices/keys mean everything (§7.4.2.1). */
+export interface KindSelector {
+  readonly kind: KindId;
+  readonly generation?: bigint;
+  readonly indices?: readonly ArrayRange[];
+  readonly keys?: readonly Uint8Array[];
+}
+
+export interface StorageFailure {
+  readonly ok: false;
+  /** An RFC 6940 error code (Error_Request_Timeout when nothing answered). */
+  readonly errorCode: number;
+  readonly reason: string;
+  /** Error_Unknown_Kind: the kinds the peer does not know (the node should ConfigUpdate, §7.4.1.2). */
+  readonly unknownKinds?: readonly KindId[];
+  /** Error_Generation_Counter_Too_Low: the peer's current counters. */
+  readonly generations?: readonly StoreKindResponse[];
+}
+
+export type StoreResult =
+  | { readonly ok: true; readonly kinds: readonly StoreKindResponse[] }
+  | StorageFailure;
+
+export interface FetchedValue {
+  /** The value as its kind's model has it: exists, value, and index or key. */
+  readonly value: StoredDataValue;
+  readonly storageTime: bigint;
+  /** Seconds the answering peer will still keep it. */
+  readonly lifetime: number;
+  /** The verified signer; undefined for a synthetic "does not exist" answer (§7.4.2.2). */
+  readonly signer: { readonly nodeId: NodeId; readonly userName: string } | undefined;
+}
+
+export interface FetchedKind {
+  readonly kind: KindId;
+  readonly generation: bigint;
+  readonly values: readonly FetchedValue[];
+  /** Values dropped because their signature or their signer's right to write did not check out. */
+  readonly rejected: number;
+}
+
+export type FetchResult = { readonly ok: true; readonly kinds: readonly FetchedKind[] } | StorageFailure;
+export type StatResult = { readonly ok: true; readonly kinds: readonly StatKindResponse[] } | StorageFailure;
+export type FindResult = { readonly ok: true; readonly results: readonly FindKindData[] } | StorageFailure;
+
+export class StorageClient {
+  readonly #host: StorageClientHost;
+  /** storage_time must grow even for two Stores in one millisecond (§7.4.1.1 Error_Data_Too_Old). */
+  #lastStorageTime = 0n;
+
+  constructor(host: StorageClientHost) {
+    this.#host = host;
+  }
+
+  /** RFC 6940 §7.4.1: store values of one or more kinds (all or nothing), each signed by this node. */
+  store(
+    resource: ResourceId,
+    kinds: readonly KindValues[],
+    lifetime: number,
+    now: number,
+    callback: (r: StoreResult) => void,
+  ): void {
+    const storageTime = this.#storageTime(now);
+    const kindData = kinds.map((k) => ({
+      kind: k.kind,
+      generationCounter: k.generation ?? 0n,
+      values: k.values.map((v) =>
+        signValue(this.#host.signer, resource, k.kind, storageTime, lifetime, this.#value(k.kind, v)),
+      ),
+    }));
+    const { codecs } = this.#host;
+    const body = encode(codecs.storeReq, { resource, replicaNumber: 0, kindData }, codecs.ctx);
+    this.#send(resource, MessageCode.store_req, body, callback, (r) => ({
+      ok: true,
+      kinds: decode(codecs.storeAns, r.body, codecs.ctx, 'StoreAns').kindResponses,
+    }));
+  }
+
+  /** RFC 6940 §7.4.2: fetch and verify. */
+  fetch(
+    resource: ResourceId,
+    selectors: readonly KindSelector[],
+    now: number,
+    cb: (r: FetchResult) => void,
+  ): void {
+    const { codecs } = this.#host;
+    const specifiers = selectors.map((s) => this.#specifier(s));
+    const body = encode(codecs.fetchReq, { resource, specifiers }, codecs.ctx);
+    this.#send(resource, MessageCode.fetch_req, body, cb, (r) => {
+      const ans = decode(codecs.fetchAns, r.body, codecs.ctx, 'FetchAns');
+      return {
+        ok: true,
+        kinds: ans.kindResponses.map((k) => this.#verified(resource, k, r.certificates, now)),
+      };
+    });
+  }
+
+  /** RFC 6940 §7.4.3: metadata of what a fetch would return. */
+  stat(resource: ResourceId, selectors: readonly KindSelector[], cb: (r: StatResult) => void): void {
+    const { codecs } = this.#host;
+    const specifiers = selectors.map((s) => this.#specifier(s));
+    const body = encode(codecs.statReq, { resource, specifiers }, codecs.ctx);
+    this.#send(resource, MessageCode.stat_req, body, cb, (r) => ({
+      ok: true,
+      kinds: decode(codecs.statAns, r.body, codecs.ctx, 'StatAns').kindResponses,
+    }));
+  }
+
+  /** RFC 6940 §7.4.4: the closest stored Resource-ID per kind at the peer responsible for `resource`. */
+  find(resource: ResourceId, kinds: readonly KindId[], cb: (r: FindResult) => void): void {
+    const { codecs } = this.#host;
+    const body = encode(findReq, { resource, kinds: [...kinds] }, codecs.ctx);
+    this.#send(resource, MessageCode.find_req, body, cb, (r) => ({
+      ok: true,
+      results: decode(findAns, r.body, codecs.ctx, 'FindAns').results,
+    }));
+  }
+
+  #storageTime(now: number): bigint {
+    const t = BigInt(Math.floor(now));
+    this.#lastStorageTime = t > this.#lastStorageTime ? t : this.#lastStorageTime + 1n;
+    return this.#lastStorageTime;
+  }
+
+  #model(kind: KindId): NonNullable<ReturnType<KindTable['modelOf']>> {
+    const model = this.#host.kinds.modelOf(kind);
+    if (model === undefined)
+      throw new LocalError('ERR_BAD_USAGE', `kind ${kind} is not in the overlay configuration`);
+    return model;
+  }
+
+  #value(kind: KindId, v: ValueInput): StoredDataValue {
+    const exists = v.exists ?? true;
+    const value = exists ? v.value : new Uint8Array(0);
+    switch (this.#model(kind)) {
+      case 'single':
+        return { model: 'single', exists, value };
+      case 'array':
+        return { model: 'array', index: v.index ?? ARRAY_APPEND_INDEX, exists, value };
+      case 'dictionary':
+        if (v.key === undefined)
+          throw new LocalError('ERR_BAD_USAGE', `kind ${kind} is a dictionary: a key is needed`);
+        return { model: 'dictionary', key: v.key, exists, value };
+    }
+  }
+
+  #specifier(s: KindSelector): StoredDataSpecifier {
+    const whole = wholeKind(s.kind, this.#model(s.kind), s.generation ?? 0n);
+    if (whole.model === 'array' && s.indices !== undefined) return { ...whole, indices: [...s.indices] };
+    if (whole.model === 'dictionary' && s.keys !== undefined) return { ...whole, keys: [...s.keys] };
+    return whole;
+  }
+
+  #verified(
+    resource: ResourceId,
+    k: FetchKindResponse,
+    certificates: readonly GenericCertificate[],
+    now: number,
+  ): FetchedKind {
+    const def = this.#host.kinds.get(k.kind);
+    if (!('values' in k) || def === undefined)
+      return { kind: k.kind, generation: k.generation, values: [], rejected: 0 };
+    const ctx: AccessContext = {
+      resource,
+      kind: def,
+      overlayName: this.#host.overlayName,
+      nodeIdLength: this.#host.nodeIdLength,
+      hash: (n) => this.#host.hash(n),
+    };
+    const values: FetchedValue[] = [];
+    let rejected = 0;
+    for (const d of k.values) {
+      const v = this.#check(resource, ctx, d, certificates, now);
+      if (v === undefined) rejected++;
+      else values.push(v);
+    }
+    return { kind: k.kind, generation: k.generation, values, rejected };
+  }
+
+  /** RFC 6940 §7.4.2.2: fetchers MUST verify each value; a synthetic exists=false needs no signature. */
+  #check(
+    resource: ResourceId,
+    ctx: AccessContext,
+    d: StoredData,
+    certificates: readonly GenericCertificate[],
+    now: number,
+  ): FetchedValue | undefined {
+    const base = { value: d.value, storageTime: d.storageTime, lifetime: d.lifetime };
+    if (isSynthetic(d)) return { ...base, signer: undefined };
+    try {
+      const s = verifyValue(this.#host.verifier, resource, ctx.kind.id, d, certificates, now);
+      if (accessDenied(ctx, d.value, s) !== undefined) return undefined;
+      return { ...base, signer: { nodeId: s.nodeId, userName: s.userName } };
+    } catch {
+      return undefined;
+    }
+  }
+
+  #send<T extends { ok: true }>(
+    resource: ResourceId,
+    code: number,
+    body: Uint8Array,
+    callback: (r: T | StorageFailure) => void,
+    parse: (r: RequestResult & { ok: true }) => T,
+  ): void {
+    this.#host.request({ destination: [{ type: 'resource', id: resource }], code, body }, (r) => {
+      if (!r.ok) {
+        callback(failure(r));
+        return;
+      }
+      let result: T | StorageFailure;
+      try {
+        result = parse(r);
+      } catch (e) {
+        if (!(e instanceof CodecError)) throw e;
+        result = {
+          ok: false,
+          errorCode: ErrorCode.Error_Invalid_Message,
+          reason: `malformed answer: ${errorMessage(e)}`,
+        };
+      }
+      callback(result);
+    });
+  }
+}
+
+function failure(r: RequestResult & { ok: false }): StorageFailure {
+  const base = { ok: false as const, errorCode: r.errorCode, reason: r.reason };
+  try {
+    if (r.errorCode === ErrorCode.Error_Unknown_Kind)
+      return { ...base, unknownKinds: decodeUnknownKinds(r.info) };
+    if (r.errorCode === ErrorCode.Error_Generation_Counter_Too_Low)
+      return { ...base, generations: decodeGenerationCounterTooLow(r.info).kindResponses };
+  } catch (e) {
+    if (!(e instanceof CodecError)) throw e;
+  }
+  return base;
+}

@@ -1,0 +1,281 @@
+import { minute, second } from '../../core/clock.js';
+import type { NodeId, ResourceId } from '../../core/ids.js';
+import type { Logger } from '../../core/logger.js';
+import { TimerTable } from '../../core/timer-table.js';
+import { ErrorCode, MessageCode } from '../messages/codes.js';
+import type { Destination } from '../messages/common.js';
+import type { StoreReq } from '../messages/store.js';
+import type { RequestResult, RequestSpec } from '../node/types.js';
+import { type CopyKind, kindDataOf, split } from './copies.js';
+import type { KindWrite, ResourceEntry, ResourceStore } from './resource-store.js';
+import type { Placement } from './types.js';
+import { certificateBucket } from './value-signing.js';
+
+/**
+ * Replication and migration (RFC 6940 §10.4, §10.5, §10.7.1; reload-digest §6.8). Every resource has a
+ * set of holders: the responsible peer and the next `replica count` peers after it. This peer keeps
+ * copies only while it is a holder, and makes sure every holder it can see has a copy:
+ *
+ * - after an original Store the responsible peer answers, then Stores the new values to its replica
+ *   peers (replica_number 1, 2, ...) and records how long they took to acknowledge (replication lag);
+ * - when the tables change (a peer joined, left or died) copies go, with lifetimes reduced by the time
+ *   held, to the holders that may lack one: the responsible peer copies to its (possibly new) replica
+ *   peers, replica peers copy to the (possibly new) responsible peer, and a peer that left the set copies
+ *   to every holder. A joining peer gets its range at once (§10.5: the admitting peer Stores the joining peer's data to it); other changes wait the
+ *   successor replacement hold-down (30 s) so a flapping neighbour does not cause a storm;
+ * - a peer that is no longer a holder drops a resource once every holder has acknowledged a copy;
+ * - a copy refused as too old means the other side has newer values: fetch them, keep what is newer, and
+ *   push again (partition healing, §7.4.1.1).
+ * No copy is deleted before another holder acknowledged one, so data survives while one copy lives.
+ */
+export interface ReplicationHost {
+  readonly localId: NodeId;
+  readonly placement: Placement;
+  readonly log: Logger;
+  now(): number;
+  request(spec: RequestSpec, callback: (r: RequestResult) => void): void;
+  encodeStore(req: StoreReq): Uint8Array;
+  /** Fetch what `peer` holds of the resource and keep what is newer than ours; then call `done`. */
+  adoptNewer(resource: ResourceId, peer: NodeId, done: () => void): void;
+}
+
+export interface ReplicationOptions {
+  /** RFC 6940 §10.7.1: successor replacement hold-down before creating new replicas (30 s). */
+  readonly holdDown: number;
+  /** How often holders are re-checked when nothing changed (retries of failed copies). */
+  readonly syncInterval: number;
+  /** StoredData bytes per replica Store, so copies stay under max-message-size. */
+  readonly maxStoreBytes: number;
+}
+
+export const DEFAULT_REPLICATION: ReplicationOptions = Object.freeze({
+  holdDown: 30 * second,
+  syncInterval: 5 * minute,
+  maxStoreBytes: 3000,
+});
+
+export class ReplicationStats {
+  replicaStores = 0;
+  replicaFailures = 0;
+  /** Resources dropped because this peer stopped being one of their holders. */
+  dropped = 0;
+  /** Copies refused as too old that led to adopting the newer values (§7.4.1.1). */
+  healed = 0;
+  /** Replication lag: from the original Store's answer to the last replica acknowledgement (ms). */
+  lagCount = 0;
+  lagTotal = 0;
+  lagMax = 0;
+  lagLast: number | undefined;
+
+  recordLag(ms: number): void {
+    this.lagCount++;
+    this.lagTotal += ms;
+    this.lagMax = Math.max(this.lagMax, ms);
+    this.lagLast = ms;
+  }
+}
+
+type Outcome = 'ok' | 'older' | 'failed';
+
+export class Replicator {
+  readonly stats = new ReplicationStats();
+  readonly #host: ReplicationHost;
+  readonly #store: ResourceStore;
+  readonly #opts: ReplicationOptions;
+  readonly #timers = new TimerTable<'sync'>();
+
+  constructor(host: ReplicationHost, store: ResourceStore, opts: ReplicationOptions) {
+    this.#host = host;
+    this.#store = store;
+    this.#opts = opts;
+  }
+
+  /** The replica peers of a resource this peer is responsible for (the `replicas` of a StoreAns). */
+  replicaPeers(resource: ResourceId): NodeId[] {
+    const holders = this.#host.placement.holders(resource) ?? [];
+    return holders.filter((p) => p !== this.#host.localId);
+  }
+
+  /** RFC 6940 §10.4: after answering an original Store, copy what it wrote to the replica peers. */
+  replicate(resource: ResourceId, writes: readonly KindWrite[], now: number): void {
+    const entry = this.#store.resource(resource);
+    const peers = this.replicaPeers(resource);
+    if (entry === undefined || peers.length === 0 || writes.every((w) => w.values.length === 0)) return;
+    const written = writes.reduce((n, w) => n + w.values.length, 0);
+    const complete = written === countValues(entry);
+    let pending = peers.length;
+    let lag = 0;
+    let allOk = true;
+    peers.forEach((peer, i) => {
+      const kindData = writes.map((w) => kindDataOf(w.kind, w.generation, w.values, now));
+      this.#send({ type: 'node', id: peer }, resource, i + 1, kindData, (outcome, rtt) => {
+        const e = this.#store.resource(resource);
+        if (outcome === 'ok' && complete) e?.syncedTo.add(peer);
+        if (outcome !== 'ok') {
+          allOk = false;
+          e?.syncedTo.delete(peer);
+        }
+        lag = Math.max(lag, rtt);
+        if (--pending === 0 && allOk) this.stats.recordLag(lag);
+      });
+    });
+  }
+
+  /** The Neighbor Table changed: re-check holders after the hold-down (RFC 6940 §10.7.1). */
+  onTableChanged(now: number): void {
+    this.#schedule(now + this.#opts.holdDown);
+  }
+
+  /** We admitted a joining peer: hand it its range now (RFC 6940 §10.5: the admitting peer Stores it). */
+  onPeerJoined(now: number): void {
+    this.sync(now);
+  }
+
+  /** The node has joined (or re-joined): check what it holds (a restart loads data from the backend). */
+  onJoined(now: number): void {
+    this.#schedule(now + this.#opts.holdDown);
+  }
+
+  handleTimeout(now: number): void {
+    if (this.#timers.expire(now).length > 0) this.sync(now);
+  }
+
+  nextDeadline(): number | undefined {
+    return this.#timers.nextDeadline();
+  }
+
+  /** Pushes copies to every holder that may lack one and drops what this peer no longer holds. */
+  sync(now: number): void {
+    this.#timers.set('sync', now + this.#opts.syncInterval);
+    // A node that is not (or no longer) a member cannot tell holders apart: keep everything until it is.
+    if (!this.#host.placement.ready()) return;
+    for (const entry of [...this.#store.resources()]) this.#syncOne(entry);
+  }
+
+  #schedule(at: number): void {
+    const cur = this.#timers.get('sync');
+    if (cur === undefined || at < cur) this.#timers.set('sync', at);
+  }
+
+  #syncOne(entry: ResourceEntry): void {
+    const { placement, localId } = this.#host;
+    const holders = placement.holders(entry.id);
+    if (holders === undefined) {
+      // Outside what our tables cover: hand it to whoever is responsible, through the overlay.
+      if (placement.isResponsible(entry.id) || entry.pushing.has('owner')) return;
+      entry.pushing.add('owner');
+      this.#push(entry.id, { type: 'resource', id: entry.id }, 1, true, (ok) => {
+        entry.pushing.delete('owner');
+        const e = this.#store.resource(entry.id);
+        if (ok && e !== undefined && this.#host.placement.holders(e.id) === undefined) this.#drop(e);
+      });
+      return;
+    }
+    for (const p of entry.syncedTo) if (!holders.includes(p)) entry.syncedTo.delete(p);
+    const owner = holders[0];
+    const holding = holders.includes(localId);
+    holders.forEach((peer, i) => {
+      if (peer === localId || entry.syncedTo.has(peer) || entry.pushing.has(peer)) return;
+      // Holders converge through the responsible peer: it copies to every replica peer and they copy to
+      // it. A peer leaving the set copies to every holder before it lets go.
+      if (holding && owner !== localId && peer !== owner) return;
+      entry.pushing.add(peer);
+      this.#push(entry.id, { type: 'node', id: peer }, Math.max(1, i), true, (ok) => {
+        entry.pushing.delete(peer);
+        const e = this.#store.resource(entry.id);
+        if (e === undefined) return;
+        if (ok) e.syncedTo.add(peer);
+        this.#dropIfDone(e);
+      });
+    });
+    this.#dropIfDone(entry);
+  }
+
+  /** RFC 6940 §10.4: out of the replica set, delete, but only once every holder has a copy. */
+  #dropIfDone(entry: ResourceEntry): void {
+    const holders = this.#host.placement.holders(entry.id);
+    if (holders === undefined || holders.includes(this.#host.localId)) return;
+    if (holders.every((p) => entry.syncedTo.has(p))) this.#drop(entry);
+  }
+
+  #drop(entry: ResourceEntry): void {
+    this.#store.drop(entry);
+    this.stats.dropped++;
+  }
+
+  /** A full copy of the resource, lifetimes reduced by the time held (§7.4.1.1). */
+  #push(
+    resource: ResourceId,
+    dest: Destination,
+    replicaNumber: number,
+    mayHeal: boolean,
+    done: (ok: boolean) => void,
+  ): void {
+    const entry = this.#store.resource(resource);
+    if (entry === undefined) {
+      done(true);
+      return;
+    }
+    const now = this.#host.now();
+    const kindData = [...entry.kinds.values()].map((k) =>
+      kindDataOf(k.kind, k.generation, [...k.values.values()], now),
+    );
+    this.#send(dest, resource, replicaNumber, kindData, (outcome) => {
+      if (outcome === 'older' && mayHeal && dest.type === 'node') {
+        this.stats.healed++;
+        this.#host.adoptNewer(resource, dest.id, () =>
+          this.#push(resource, dest, replicaNumber, false, done),
+        );
+        return;
+      }
+      done(outcome === 'ok');
+    });
+  }
+
+  /** Sends the values in Stores of at most maxStoreBytes each; one outcome (and the largest rtt) for all. */
+  #send(
+    dest: Destination,
+    resource: ResourceId,
+    replicaNumber: number,
+    kindData: readonly CopyKind[],
+    done: (outcome: Outcome, rtt: number) => void,
+  ): void {
+    const batches = split(kindData, this.#opts.maxStoreBytes);
+    if (batches.length === 0) {
+      done('ok', 0);
+      return;
+    }
+    let pending = batches.length;
+    let outcome: Outcome = 'ok';
+    let rtt = 0;
+    for (const batch of batches) {
+      const req: StoreReq = { resource, replicaNumber, kindData: batch.map((k) => k.data) };
+      const certs = certificateBucket(batch.flatMap((k) => k.certificates));
+      this.stats.replicaStores++;
+      const spec: RequestSpec = {
+        destination: [dest],
+        code: MessageCode.store_req,
+        body: this.#host.encodeStore(req),
+        certificates: certs,
+      };
+      this.#host.request(spec, (r) => {
+        if (r.ok) rtt = Math.max(rtt, r.rtt);
+        else {
+          this.stats.replicaFailures++;
+          const older =
+            r.errorCode === ErrorCode.Error_Data_Too_Old ||
+            r.errorCode === ErrorCode.Error_Generation_Counter_Too_Low;
+          if (outcome !== 'failed') outcome = older ? 'older' : 'failed';
+          this.#host.log.debug({ reason: r.reason }, 'replica store refused');
+        }
+        if (--pending === 0) done(outcome, rtt);
+      });
+    }
+  }
+}
+
+function countValues(entry: ResourceEntry): number {
+  let n = 0;
+  for (const k of entry.kinds.values()) n += k.values.size;
+  return n;
+}
