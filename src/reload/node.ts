@@ -55,6 +55,16 @@ export interface ReloadNodeConfig extends MessageTransportOptions {
 
 export type { NodeStorageConfig } from './node-storage.js';
 
+export interface StoreOptions {
+  /** The generation counter last seen: store only if nobody wrote since (RFC 6940 §7.4.1.1). */
+  readonly generation?: bigint;
+  /**
+   * Sign the values and the Store with this identity of the node instead of its own (an adapter's
+   * per-user certificate, so SIP-REGISTRATION's USER-NODE-MATCH holds, RFC 7904 §3).
+   */
+  readonly signer?: Signer;
+}
+
 /** A resource by name (hashed with the overlay's hash, RFC 6940 §10.2) or by Resource-ID. */
 export type ResourceRef = string | ResourceId;
 
@@ -441,10 +451,11 @@ export class ReloadNode {
     lifetime: number,
     now: number,
     callback: (r: StoreResult) => void,
-    generation?: bigint,
+    opts: StoreOptions = {},
   ): void {
+    const { generation, signer } = opts;
     const k: KindValues = generation === undefined ? { kind, values } : { kind, values, generation };
-    this.storeKinds(resource, [k], lifetime, now, callback);
+    this.storeKinds(resource, [k], lifetime, now, callback, signer);
   }
 
   /** Stores values of several kinds at once: all are stored or none (RFC 6940 §7.4.1.1). */
@@ -454,9 +465,10 @@ export class ReloadNode {
     lifetime: number,
     now: number,
     callback: (r: StoreResult) => void,
+    signer?: Signer,
   ): void {
     this.#now = now;
-    this.#storageClient.store(this.#resource(resource), kinds, lifetime, now, callback);
+    this.#storageClient.store(this.#resource(resource), kinds, lifetime, now, callback, signer);
   }
 
   /** Fetches (RFC 6940 §7.4.2) one kind; values that do not verify are dropped and counted. */

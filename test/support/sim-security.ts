@@ -20,7 +20,8 @@ export function simIdentity(id: NodeId, userName: string, nodeIdLength = 16): Si
   const signer = new SimulatedSigner(id, userName, nodeIdLength);
   const verifier = new SimulatedVerifier();
   const security: MessageSecurity = {
-    sign: (overlay, transactionId, contents) => signMessage(signer, { overlay, transactionId, contents }),
+    sign: (overlay, transactionId, contents, as) =>
+      signMessage(as ?? signer, { overlay, transactionId, contents }),
     verify: (overlay, transactionId, contents, block, now): VerifiedSigner | { rejected: string } => {
       try {
         const s = verifyMessage(verifier, { overlay, transactionId, contents }, block, now);

@@ -21,6 +21,7 @@ import { type GenericCertificate, type SecurityBlock, securityBlock } from '../m
 import { route } from '../routing/forwarder.js';
 import { fragmentPayload, Reassembler } from '../routing/fragments.js';
 import type { LinkId, RoutingEnv } from '../routing/types.js';
+import type { Signer } from '../security/signer.js';
 import { type Connection, type ConnectionPurpose, ConnectionTable } from './connections.js';
 import type { MessageSecurity, TopologyRouting } from './ports.js';
 import { Requester } from './requester.js';
@@ -252,7 +253,7 @@ export class MessageTransport {
       stats: this.stats,
       nodeIdLength: this.#opts.nodeIdLength,
       clock: () => this.#clock,
-      signedPayload: (txid, contents, certs) => this.#signedPayload(txid, contents, certs),
+      signedPayload: (txid, contents, certs, signer) => this.#signedPayload(txid, contents, certs, signer),
       newHeader: (txid, destination) => this.#newHeader(txid, destination),
       originate: (header, payload, code, via, now) => this.#originate(header, payload, code, via, now),
     };
@@ -277,9 +278,10 @@ export class MessageTransport {
     transactionId: TransactionId,
     contents: MessageContents,
     extra: readonly GenericCertificate[] = [],
+    signer?: Signer,
   ): Uint8Array {
     const contentsBytes = encode(messageContents, contents, this.#ctx);
-    const signed = this.#deps.security.sign(this.#opts.overlayHash, transactionId, contentsBytes);
+    const signed = this.#deps.security.sign(this.#opts.overlayHash, transactionId, contentsBytes, signer);
     // RFC 6940 §6.3.4: the bucket is outside the signature input, so certificates that verify StoredData
     // inside the message can join it after signing.
     const security = extra.length === 0 ? signed : withCertificates(signed, extra);

@@ -1,5 +1,6 @@
 import type { NodeId, ResourceId, TransactionId } from '../../core/ids.js';
 import type { SecurityBlock } from '../messages/security.js';
+import type { Signer } from '../security/signer.js';
 import type { VerifiedSigner } from '../security/verifier.js';
 
 /**
@@ -17,7 +18,11 @@ export type { VerifiedSigner } from '../security/verifier.js';
  */
 export interface MessageSecurity {
   /** The SecurityBlock for a message this node originates. */
-  sign(overlay: number, transactionId: TransactionId, contents: Uint8Array): SecurityBlock;
+  /**
+   * The SecurityBlock for a message this node originates, signed by the node's own identity or by `as`
+   * (another certificate of the same node, e.g. an adapter's per-user certificate for USER-NODE-MATCH).
+   */
+  sign(overlay: number, transactionId: TransactionId, contents: Uint8Array, as?: Signer): SecurityBlock;
   /**
    * Verifies a received message; returns the signer or a reason. The destination must drop a message whose
    * signature does not verify (RFC 6940 §7.1), so a failure here is never answered.

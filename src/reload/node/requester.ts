@@ -58,7 +58,7 @@ export class Requester {
       body: spec.body,
       extensions: [...(spec.extensions ?? [])],
     };
-    const payload = this.#sender.signedPayload(transactionId, contents, spec.certificates);
+    const payload = this.#sender.signedPayload(transactionId, contents, spec.certificates, spec.signer);
     const header = this.#sender.newHeader(transactionId, spec.destination);
     const last = spec.destination[spec.destination.length - 1];
     const wildcard = 2n ** BigInt(8 * this.#sender.nodeIdLength) - 1n;

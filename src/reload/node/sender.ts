@@ -5,6 +5,7 @@ import type { MessageContents } from '../messages/contents.js';
 import type { ForwardingHeader } from '../messages/header.js';
 import type { GenericCertificate } from '../messages/security.js';
 import type { LinkId } from '../routing/types.js';
+import type { Signer } from '../security/signer.js';
 import type { TransportStats } from './stats.js';
 
 /**
@@ -19,13 +20,14 @@ export interface Sender {
   /** The `now` of the input being processed, for answers given from inside another input's callback. */
   clock(): number;
   /**
-   * MessageContents ‖ SecurityBlock, signed by this node (RFC 6940 §7.1); `certificates` join ours in the
-   * bucket.
+   * MessageContents ‖ SecurityBlock, signed by this node (RFC 6940 §6.3.4) or by `signer`; `certificates`
+   * join ours in the bucket.
    */
   signedPayload(
     transactionId: TransactionId,
     contents: MessageContents,
     certificates?: readonly GenericCertificate[],
+    signer?: Signer,
   ): Uint8Array;
   /** A fresh forwarding header for a message this node originates (TTL = initial-ttl, empty via list). */
   newHeader(transactionId: TransactionId, destination: readonly Destination[]): ForwardingHeader;

@@ -4,6 +4,7 @@ import type { MessageExtension } from '../messages/contents.js';
 import type { ForwardingHeader } from '../messages/header.js';
 import type { GenericCertificate } from '../messages/security.js';
 import type { LinkId } from '../routing/types.js';
+import type { Signer } from '../security/signer.js';
 import type { VerifiedSigner } from './ports.js';
 
 /** What the node asks its driver (platform/node or the simulator) to do. */
@@ -41,6 +42,8 @@ export interface RequestSpec {
    * signatures inside the message (RFC 6940 §6.3.4), e.g. in a replica Store.
    */
   readonly certificates?: readonly GenericCertificate[];
+  /** Sign with this identity instead of the node's (see MessageSecurity.sign). */
+  readonly signer?: Signer;
 }
 
 export interface Answer {

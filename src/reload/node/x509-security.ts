@@ -13,8 +13,8 @@ import type { MessageSecurity } from './ports.js';
  */
 export function messageSecurity(signer: Signer, verifier: Verifier): MessageSecurity {
   return {
-    sign: (overlay: number, transactionId: TransactionId, contents: Uint8Array): SecurityBlock =>
-      signMessage(signer, { overlay, transactionId, contents }),
+    sign: (overlay: number, transactionId: TransactionId, contents: Uint8Array, as?: Signer): SecurityBlock =>
+      signMessage(as ?? signer, { overlay, transactionId, contents }),
     verify: (overlay, transactionId, contents, security, now): VerifiedSigner | { rejected: string } => {
       try {
         return verifyMessage(verifier, { overlay, transactionId, contents }, security, now);

@@ -115,21 +115,27 @@ export class StorageClient {
     lifetime: number,
     now: number,
     callback: (r: StoreResult) => void,
+    signer: Signer = this.#host.signer,
   ): void {
     const storageTime = this.#storageTime(now);
     const kindData = kinds.map((k) => ({
       kind: k.kind,
       generationCounter: k.generation ?? 0n,
       values: k.values.map((v) =>
-        signValue(this.#host.signer, resource, k.kind, storageTime, lifetime, this.#value(k.kind, v)),
+        signValue(signer, resource, k.kind, storageTime, lifetime, this.#value(k.kind, v)),
       ),
     }));
     const { codecs } = this.#host;
     const body = encode(codecs.storeReq, { resource, replicaNumber: 0, kindData }, codecs.ctx);
-    this.#send(resource, MessageCode.store_req, body, callback, (r) => ({
-      ok: true,
-      kinds: decode(codecs.storeAns, r.body, codecs.ctx, 'StoreAns').kindResponses,
-    }));
+    // RFC 6940 §7.4.1.1: for an original Store the request's signer must also satisfy the access policy.
+    this.#send(
+      resource,
+      MessageCode.store_req,
+      body,
+      callback,
+      (r) => ({ ok: true, kinds: decode(codecs.storeAns, r.body, codecs.ctx, 'StoreAns').kindResponses }),
+      signer,
+    );
   }
 
   /** RFC 6940 §7.4.2: fetch and verify. */
@@ -258,8 +264,10 @@ export class StorageClient {
     body: Uint8Array,
     callback: (r: T | StorageFailure) => void,
     parse: (r: RequestResult & { ok: true }) => T,
+    signer?: Signer,
   ): void {
-    this.#host.request({ destination: [{ type: 'resource', id: resource }], code, body }, (r) => {
+    const destination = [{ type: 'resource' as const, id: resource }];
+    this.#host.request({ destination, code, body, ...(signer === undefined ? {} : { signer }) }, (r) => {
       if (!r.ok) {
         callback(failure(r));
         return;
