@@ -7,61 +7,7 @@ import type { SipMessage } from '../../../../src/sip/message/message.js';
 import { buildResponse } from '../../../../src/sip/message/response.js';
 import { createRequest } from '../../../../src/sip/message/serializer.js';
 import { type Phone, SipNet, sipUser } from '../../../support/sip-net.js';
-
-const ALICE = 'alice@p2p.test';
-const BOB = 'bob@p2p.test';
-
-let seq = 0;
-function request(
-  method: string,
-  uri: string,
-  from: Phone,
-  fromAor: string,
-  toAor: string,
-  extra: Array<[string, string]> = [],
-  callId = `c${++seq}`,
-): SipMessage {
-  return createRequest(method, uri, [
-    ['Via', `SIP/2.0/UDP ${from.address.host}:${from.address.port};branch=z9hG4bK${++seq}x;rport`],
-    ['Max-Forwards', '70'],
-    ['From', `<sip:${fromAor}>;tag=f${seq}`],
-    ['To', `<sip:${toAor}>`],
-    ['Call-ID', callId],
-    ['CSeq', `${seq} ${method}`],
-    ...extra,
-  ]);
-}
-
-/** Answers a 401/407 the way a phone does: same request, new branch and CSeq, with credentials. */
-function withAuth(req: SipMessage, challenge: SipMessage, user: string, password: string): SipMessage {
-  const proxy = challenge.status === 407;
-  const ch = challenge
-    .get(proxy ? PROXY_AUTHENTICATE : WWW_AUTHENTICATE)
-    .find((c) => c.params.get('algorithm') === 'MD5');
-  assert.ok(ch, 'an MD5 challenge');
-  const uri = req.start.type === 'request' ? req.start.uri : '';
-  const value = authorize(
-    ch,
-    { username: user, password },
-    { method: req.method, uri, cnonce: 'abc', nc: 1 },
-  );
-  assert.ok(value);
-  const again = req.clone();
-  again.removeFirstValue('via');
-  again.prependHeader(
-    'Via',
-    `SIP/2.0/UDP ${req.topVia()?.host}:${req.topVia()?.port};branch=z9hG4bK${++seq}y;rport`,
-  );
-  again.setHeader('CSeq', `${(req.cseq().seq ?? 0) + 1} ${req.method}`);
-  again.appendHeader(proxy ? 'Proxy-Authorization' : 'Authorization', value);
-  return again;
-}
-
-function last(p: Phone): SipMessage {
-  const m = p.inbox.at(-1);
-  assert.ok(m, 'the phone received something');
-  return m;
-}
+import { last, nextSeq, registerWith, request, withAuth } from '../../../support/sip-phone.js';
 
 function register(
   net: SipNet,
@@ -73,16 +19,11 @@ function register(
 ): SipMessage {
   const a = net.adapters.get(adapterName);
   assert.ok(a);
-  const req = request('REGISTER', `sip:${a.localId === undefined ? '' : '10.0.0.1'}`, phone, aor, aor, [
-    ['Contact', `<sip:${aor.split('@')[0]}@${phone.address.host}:${phone.address.port}>`],
-    ['Expires', String(expires)],
-  ]);
-  net.send(phone, a, req);
-  const challenge = last(phone);
-  if (challenge.status !== 401) return challenge;
-  net.send(phone, a, withAuth(req, challenge, aor.split('@')[0] ?? '', password));
-  return last(phone);
+  return registerWith((m) => net.send(phone, a, m), phone, aor, password, expires);
 }
+
+const ALICE = 'alice@p2p.test';
+const BOB = 'bob@p2p.test';
 
 function world(): { net: SipNet; alicePhone: Phone; bobPhone: Phone } {
   const net = new SipNet();
@@ -194,7 +135,7 @@ describe('Adapter: calls across the overlay (RFC 3261 §16, RFC 7904 §4)', () =
     const routeSet = [...ok200.values('record-route')].reverse();
     const inDialog = (method: string): SipMessage =>
       createRequest(method, 'sip:bob@192.168.2.20:5060', [
-        ['Via', `SIP/2.0/UDP 192.168.1.10:5060;branch=z9hG4bK${++seq}d;rport`],
+        ['Via', `SIP/2.0/UDP 192.168.1.10:5060;branch=z9hG4bK${nextSeq()}d;rport`],
         ['Max-Forwards', '70'],
         ['Route', routeSet.join(', ')],
         ['From', ok200.values('from')[0] ?? ''],
