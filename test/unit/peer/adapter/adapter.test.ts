@@ -1,8 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Aor } from '../../../../src/peer/adapter/aor.js';
-import { authorize } from '../../../../src/sip/auth/client.js';
-import { PROXY_AUTHENTICATE, WWW_AUTHENTICATE } from '../../../../src/sip/message/headers.js';
 import type { SipMessage } from '../../../../src/sip/message/message.js';
 import { buildResponse } from '../../../../src/sip/message/response.js';
 import { createRequest } from '../../../../src/sip/message/serializer.js';
