@@ -1,5 +1,9 @@
 import { type Command, notBuilt } from './command.js';
 import { overlayCreate } from './overlay-create.js';
+import { peer } from './peer.js';
+import { ping } from './ping.js';
+import { status } from './status.js';
+import { trace } from './trace.js';
 
 /**
  * Every command of DESIGN §4, in the order `--help` lists them. A command that is not built yet is a
@@ -32,11 +36,7 @@ export const COMMANDS: readonly Command[] = [
     'obtain a certificate and the configuration from an enrolment server',
     'p2psip enroll --config URL|FILE --user NAME --password PW --out DIR [--insecure-trust]',
   ),
-  notBuilt(
-    'peer',
-    'run a RELOAD peer (and optionally a SIP adapter)',
-    'p2psip peer --identity DIR [--listen HOST:PORT] [--sip HOST:PORT] [--control HOST:PORT] [--data DIR] [--bootstrap HOST:PORT]... [--tls-keylog FILE] [--log-level L]',
-  ),
+  peer,
   notBuilt(
     'users add',
     'add a SIP user to an adapter',
@@ -48,17 +48,9 @@ export const COMMANDS: readonly Command[] = [
     'remove a SIP user from an adapter',
     'p2psip users remove --identity DIR --user AOR',
   ),
-  notBuilt('status', "show a running peer's state", 'p2psip status [--control HOST:PORT] [--json]'),
-  notBuilt(
-    'ping',
-    'ping a node or the peer responsible for a resource',
-    'p2psip ping NODE-ID|RESOURCE [--control HOST:PORT] [--json]',
-  ),
-  notBuilt(
-    'trace',
-    'trace the overlay path to a node or resource',
-    'p2psip trace NODE-ID|RESOURCE [--control HOST:PORT] [--json]',
-  ),
+  status,
+  ping,
+  trace,
   notBuilt(
     'lookup',
     'show the stored SIP routes of an AOR',
