@@ -49,6 +49,12 @@ export class PeerEvents {
         log.info({ link, peer: hex(peer), purpose }, 'link up');
         this.#emit({ type: 'link-up', link, peer: hex(peer), purpose });
       }),
+      node.transport.events.on('link-suspect', ({ link, peer, suspect }) => {
+        // RFC 6940 §6.6.3: a frame unacked for one RTO; routing avoids the link until acks resume.
+        const fields = { link, peer: peer === undefined ? undefined : hex(peer) };
+        if (suspect) log.warn(fields, 'link suspect: no acknowledgement within the RTO');
+        else log.info(fields, 'link recovered');
+      }),
       node.transport.events.on('link-down', ({ link, peer, reason }) => {
         log.info({ link, peer: peer === undefined ? undefined : hex(peer), reason }, 'link down');
         this.#emit({ type: 'link-down', link, peer: peer === undefined ? null : hex(peer), reason });
