@@ -3,7 +3,7 @@ import { DEFAULT_CONTROL } from '../dashboard/control-api.js';
 import { type JsonResponse, requestJson } from '../platform/node/http-client.js';
 import type { HostPort } from '../reload/node/attach.js';
 import { type CliIo, EXIT_FAILURE, EXIT_OK, UsageError } from './command.js';
-import { hostPortOption } from './peer.js';
+import { hostPortOption } from './options.js';
 
 /**
  * What `p2psip status|ping|trace` share: `--control HOST:PORT` (default: where `p2psip peer` serves it),

@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { errorMessage } from '../core/errors.js';
-import { formatHostPort, parseHostPort } from '../core/ip.js';
+import { formatHostPort } from '../core/ip.js';
 import type { LogLevel } from '../core/logger.js';
 import { type ControlPeer, controlApi, DEFAULT_CONTROL } from '../dashboard/control-api.js';
 import { createMetrics, type Metrics } from '../dashboard/metrics.js';
@@ -10,15 +10,8 @@ import { PeerRuntime } from '../platform/node/peer-runtime.js';
 import { readWebAssets } from '../platform/node/web-assets.js';
 import { CONFIG_DEFAULTS } from '../reload/config/overlay-config.js';
 import type { HostPort } from '../reload/node/attach.js';
-import {
-  type CliIo,
-  type Command,
-  EXIT_FAILURE,
-  EXIT_OK,
-  parseOptions,
-  required,
-  UsageError,
-} from './command.js';
+import { type CliIo, EXIT_FAILURE, EXIT_OK, parseOptions, required, UsageError } from './command.js';
+import { hostPortOption } from './options.js';
 
 /**
  * `p2psip peer`: runs one RELOAD peer until SIGINT/SIGTERM, then leaves the overlay (RFC 6940 §10.8) and
@@ -30,9 +23,6 @@ import {
  * it (platform/node/addresses.ts) unless --advertise says otherwise. The control API defaults to
  * 127.0.0.1:6085: it has no authentication, so it stays on loopback unless asked.
  */
-const USAGE =
-  'p2psip peer --identity DIR [--listen HOST:PORT] [--advertise HOST[:PORT]] [--control HOST:PORT] [--data DIR] [--bootstrap HOST:PORT]... [--tls-keylog FILE] [--log-level L]';
-
 export const DEFAULT_LISTEN: HostPort = { host: '0.0.0.0', port: CONFIG_DEFAULTS.bootstrapPort };
 
 const OPTIONS = {
@@ -48,15 +38,6 @@ const OPTIONS = {
 } as const;
 
 const SOFTWARE_VERSION = 'p2psip 0.1.0';
-
-/** HOST:PORT (or HOST with `defaultPort`) as a UsageError-checked address. */
-export function hostPortOption(name: string, text: string, defaultPort?: number): HostPort {
-  const hp = parseHostPort(text, defaultPort);
-  if (hp === undefined) {
-    throw new UsageError(`--${name} ${JSON.stringify(text)}: want IP:PORT or [IPv6]:PORT`);
-  }
-  return hp;
-}
 
 interface PeerArgs {
   readonly identity: string;
@@ -172,18 +153,13 @@ function stopRequested(signal: AbortSignal): Promise<void> {
   });
 }
 
-export const peer: Command = {
-  name: 'peer',
-  summary: 'run a RELOAD peer until SIGINT/SIGTERM (the SIP adapter is issue #6)',
-  usage: USAGE,
-  run: async (args, io) => {
-    try {
-      return await run(args, io);
-    } catch (e) {
-      // The command line was right; whatever failed after parsing it (files, ports) is a runtime failure.
-      if (e instanceof UsageError) throw e;
-      io.stderr(`p2psip peer: ${errorMessage(e).replace(/\s*\n\s*/g, '; ')}\n`);
-      return EXIT_FAILURE;
-    }
-  },
-};
+export async function runPeer(args: readonly string[], io: CliIo): Promise<number> {
+  try {
+    return await run(args, io);
+  } catch (e) {
+    // The command line was right; whatever failed after parsing it (files, ports) is a runtime failure.
+    if (e instanceof UsageError) throw e;
+    io.stderr(`p2psip peer: ${errorMessage(e).replace(/\s*\n\s*/g, '; ')}\n`);
+    return EXIT_FAILURE;
+  }
+}

@@ -1,11 +1,10 @@
-import { type CliIo, type Command, parseOptions, UsageError } from './command.js';
+import { type CliIo, parseOptions, UsageError } from './command.js';
 import { CONTROL_OPTIONS, callControl, controlAddress, report } from './control-client.js';
 
 /**
  * `p2psip ping NODE-ID|RESOURCE`: a RELOAD Ping (RFC 6940 §6.4.2.4) from the running peer to a node (32 hex
  * digits) or to the peer responsible for a resource name. Exit 1 when no answer comes.
  */
-const USAGE = 'p2psip ping NODE-ID|RESOURCE [--control HOST:PORT] [--json]';
 
 interface PingAnswer {
   target: string;
@@ -13,7 +12,7 @@ interface PingAnswer {
   rttMs: number;
 }
 
-async function run(args: readonly string[], io: CliIo): Promise<number> {
+export async function runPing(args: readonly string[], io: CliIo): Promise<number> {
   const { values, positionals } = parseOptions(args, CONTROL_OPTIONS, 1);
   const target = positionals[0];
   if (target === undefined) throw new UsageError('which node or resource? (NODE-ID or RESOURCE)');
@@ -23,10 +22,3 @@ async function run(args: readonly string[], io: CliIo): Promise<number> {
     return `answer from ${a.answeredBy} in ${a.rttMs} ms\n`;
   });
 }
-
-export const ping: Command = {
-  name: 'ping',
-  summary: 'ping a node or the peer responsible for a resource',
-  usage: USAGE,
-  run,
-};

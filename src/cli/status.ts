@@ -1,8 +1,7 @@
-import { type CliIo, type Command, EXIT_OK, parseOptions } from './command.js';
+import { type CliIo, EXIT_OK, parseOptions } from './command.js';
 import { CONTROL_OPTIONS, callControl, controlAddress, lines } from './control-client.js';
 
 /** `p2psip status`: a running peer's GET /status (DESIGN §4), as aligned lines or `--json`. */
-const USAGE = 'p2psip status [--control HOST:PORT] [--json]';
 
 interface Status {
   nodeId: string;
@@ -35,11 +34,9 @@ function human(s: Status): string {
   ]);
 }
 
-async function run(args: readonly string[], io: CliIo): Promise<number> {
+export async function runStatus(args: readonly string[], io: CliIo): Promise<number> {
   const { values } = parseOptions(args, CONTROL_OPTIONS);
   const r = await callControl(controlAddress(values.control), 'GET', '/status');
   io.stdout(values.json === true ? `${JSON.stringify(r.body)}\n` : human(r.body as Status));
   return EXIT_OK;
 }
-
-export const status: Command = { name: 'status', summary: "show a running peer's state", usage: USAGE, run };

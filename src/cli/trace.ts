@@ -1,11 +1,10 @@
-import { type CliIo, type Command, parseOptions, UsageError } from './command.js';
+import { type CliIo, parseOptions, UsageError } from './command.js';
 import { CONTROL_OPTIONS, callControl, controlAddress, report } from './control-client.js';
 
 /**
  * `p2psip trace NODE-ID|RESOURCE`: the overlay path from the running peer to a node or to the peer
  * responsible for a resource, hop by hop (RFC 7851 PathTrack). Exit 1 when a hop fails.
  */
-const USAGE = 'p2psip trace NODE-ID|RESOURCE [--control HOST:PORT] [--json]';
 
 interface TraceAnswer {
   target: string;
@@ -17,17 +16,10 @@ function human(a: TraceAnswer): string {
   return a.hops.map((h, i) => `${String(i + 1).padStart(width)}  ${h.nodeId}  ${h.rttMs} ms\n`).join('');
 }
 
-async function run(args: readonly string[], io: CliIo): Promise<number> {
+export async function runTrace(args: readonly string[], io: CliIo): Promise<number> {
   const { values, positionals } = parseOptions(args, CONTROL_OPTIONS, 1);
   const target = positionals[0];
   if (target === undefined) throw new UsageError('which node or resource? (NODE-ID or RESOURCE)');
   const r = await callControl(controlAddress(values.control), 'POST', '/trace', { target });
   return report(io, 'trace', r, values.json === true, () => human(r.body as TraceAnswer));
 }
-
-export const trace: Command = {
-  name: 'trace',
-  summary: 'trace the overlay path to a node or resource',
-  usage: USAGE,
-  run,
-};
