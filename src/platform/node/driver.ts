@@ -33,6 +33,8 @@ export interface LinkHost {
 export interface DriverTimers {
   set(callback: () => void, delayMs: number): unknown;
   clear(handle: unknown): void;
+  /** Runs `callback` after the I/O that is already waiting (setImmediate). */
+  afterIo(callback: () => void): void;
 }
 
 export interface DriverOptions {
@@ -48,6 +50,7 @@ const MAX_DELAY = 2 ** 31 - 1;
 const REAL_TIMERS: DriverTimers = {
   set: (callback, delayMs) => setTimeout(callback, delayMs),
   clear: (handle) => clearTimeout(handle as NodeJS.Timeout),
+  afterIo: (callback) => void setImmediate(callback),
 };
 
 export class NodeDriver implements LinkEvents {
@@ -191,11 +194,18 @@ export class NodeDriver implements LinkEvents {
     if (deadline === undefined) return;
     const delay = Math.min(MAX_DELAY, Math.max(0, deadline - this.now()));
     this.#armedFor = deadline;
-    this.#timer = this.#timers.set(() => {
-      this.#timer = undefined;
-      this.#armedFor = undefined;
-      this.run('timeout', (now) => this.#node.handleTimeout(now));
+    const handle = this.#timers.set(() => {
+      // Read what already arrived first: after a long burst of work an expired liveness timer must see
+      // the acks waiting in the socket, or a healthy link would be judged suspect (RFC 6940 §6.6.3).
+      this.#timers.afterIo(() => {
+        if (this.#timer === handle) {
+          this.#timer = undefined;
+          this.#armedFor = undefined;
+        }
+        this.run('timeout', (now) => this.#node.handleTimeout(now));
+      });
     }, delay);
+    this.#timer = handle;
   }
 
   #disarm(): void {
