@@ -130,6 +130,8 @@ export class TlsHost {
     server.on('secureConnection', (s: TLSSocket) => this.#onSecureConnection(s));
     server.on('tlsClientError', (e: Error, s: TLSSocket) => {
       this.#refuse('TLS handshake failed', { remote: remoteOf(s), error: e.message });
+      // node:tls reports a handshake timeout (or a bad ClientHello) here but leaves the socket open.
+      s.destroy();
     });
     server.on('keylog', (line: Buffer) => this.#keylog?.write(line));
     this.#server = server;
