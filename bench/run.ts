@@ -6,7 +6,10 @@ import type { Bench, BenchResult } from './harness.js';
  * `npm run bench`: runs every registered benchmark and rewrites BENCHMARKS.md. Pass names to run a subset
  * (`npm run bench -- codec`); a subset prints its results and leaves BENCHMARKS.md alone.
  */
-const registry: Array<() => Promise<{ bench: Bench }>> = [() => import('./sip-parse.js')];
+const registry: Array<() => Promise<{ bench: Bench }>> = [
+  () => import('./sip-parse.js'),
+  () => import('./hop-cost.js'),
+];
 
 const only = process.argv.slice(2);
 const results: BenchResult[] = [];

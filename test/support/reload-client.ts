@@ -130,6 +130,7 @@ export class TestClient {
 
   private constructor(socket: Socket) {
     this.socket = socket;
+    socket.setNoDelay(true);
     this.closed = new Promise((resolve) => socket.once('close', () => resolve()));
     socket.on('error', () => undefined);
     socket.on('data', (b: Buffer) => this.#onData(new Uint8Array(b)));
