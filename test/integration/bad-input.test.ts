@@ -204,7 +204,7 @@ describe('a peer fed bad input', { timeout: 180_000 }, () => {
     );
   });
 
-  it('refuses a client without a certificate (RFC 6940 §6.6.1: mutual authentication)', T, async () => {
+  it('refuses a client without a certificate (RFC 6940 §6.5.1: mutual authentication)', T, async () => {
     const series = 'p2psip_tls_refused_total{reason="no certificate"}';
     const before = await metric(series);
     const c = await TestClient.connectTls(tls);

@@ -4,7 +4,7 @@ import { ipFamily } from '../../core/ip.js';
 import type { HostPort } from '../../reload/node/attach.js';
 
 /**
- * The address a peer advertises as its passive candidate (RFC 6940 §6.5.1.1: No-ICE peers offer a host
+ * The address a peer advertises as its passive candidate (RFC 6940 §6.5.1: No-ICE peers offer a host
  * candidate others connect to). It must be a concrete address: a wildcard listener (0.0.0.0, ::) derives
  * one, in this order: an overlay bootstrap node's address that is ours (we are that bootstrap node), the
  * source address the kernel would use toward the first bootstrap node, the first non-loopback address of

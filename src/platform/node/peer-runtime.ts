@@ -115,7 +115,7 @@ export class PeerRuntime {
       },
       authenticate: (der, now) => {
         const cert = verifier.parse(der);
-        // RFC 6940 §6.6.1 / §11.3: the same trust check as for message signers, then its Node-IDs.
+        // RFC 6940 §6.5.1 / §11.3: the same trust check as for message signers, then its Node-IDs.
         verifier.checkCertificate(cert, now);
         return cert.nodeIds;
       },

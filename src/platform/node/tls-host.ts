@@ -9,9 +9,9 @@ import type { Logger } from '../../core/logger.js';
 import type { LinkId } from '../../reload/routing/types.js';
 
 /**
- * TLS-TCP-FH-NO-ICE links over node:tls (RFC 6940 §6.6.1): one listener for the links peers open to us and
+ * TLS-TCP-FH-NO-ICE links over node:tls (RFC 6940 §6.6): one listener for the links peers open to us and
  * outgoing connections for the node's `connect` outputs. Both ends present the node certificate and the
- * server requests the client's (RFC 6940 §6.6.1: mutual authentication always). OpenSSL's chain checks
+ * server requests the client's (RFC 6940 §6.5.1: mutual authentication always). OpenSSL's chain checks
  * are off because overlay certificates are self-signed or chain to the overlay's own root-certs; our own
  * check (`authenticate`) runs on the peer certificate once the handshake is done, and a certificate it
  * refuses closes the socket before the node ever hears of it.
@@ -120,7 +120,7 @@ export class TlsHost {
     const server = createServer({
       key: this.#opts.identity.keyPem,
       cert: this.#opts.identity.certPem,
-      // RFC 6940 §6.6.1: the server MUST request a client certificate; we check it ourselves.
+      // RFC 6940 §6.5.1: the server MUST request a client certificate; we check it ourselves.
       requestCert: true,
       rejectUnauthorized: false,
       minVersion: TLS_MIN_VERSION,
