@@ -7,14 +7,7 @@ import { overlayHash } from '../src/reload/config/hashes.js';
 import { MessageCode, pingReq } from '../src/reload/messages/index.js';
 import { encode } from '../src/wire/index.js';
 import { getStatus, ringProblems } from '../test/support/control.js';
-import {
-  createOverlay,
-  freePort,
-  killAll,
-  type PeerProcess,
-  startPeer,
-  waitUntil,
-} from '../test/support/peer-process.js';
+import { killAll, type PeerProcess, startPeers, waitUntil } from '../test/support/peer-process.js';
 import { buildRequest, selfSignedIdentity, TestClient } from '../test/support/reload-client.js';
 import { type Bench, table } from './harness.js';
 
@@ -34,23 +27,7 @@ interface Sample {
 }
 
 async function startRing(dir: string): Promise<PeerProcess[]> {
-  const bootPort = await freePort();
-  const overlayXml = await createOverlay(dir, {
-    bootstrap: [{ host: '127.0.0.1', port: bootPort }],
-    updateInterval: 10,
-    pingInterval: 5,
-  });
-  const peers: PeerProcess[] = [];
-  for (let i = 0; i < PEERS; i++) {
-    const port = i === 0 ? bootPort : 0;
-    peers.push(
-      await startPeer({
-        overlayXml,
-        identityDir: join(dir, `peer${i}`),
-        listen: { host: '127.0.0.1', port },
-      }),
-    );
-  }
+  const peers = await startPeers(dir, { peers: PEERS, updateInterval: 10, pingInterval: 5 });
   const statuses = () => Promise.all(peers.map((p) => getStatus(p.control)));
   await waitUntil('a correct ring', async () => ringProblems(await statuses()), 120_000);
   return peers;

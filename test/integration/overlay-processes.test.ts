@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -12,15 +12,7 @@ import {
   ringProblems,
   type Status,
 } from '../support/control.js';
-import {
-  createOverlay,
-  freePort,
-  killAll,
-  type PeerProcess,
-  runCli,
-  startPeer,
-  waitUntil,
-} from '../support/peer-process.js';
+import { killAll, type PeerProcess, runCli, startPeers, waitUntil } from '../support/peer-process.js';
 
 /**
  * Ten real `p2psip peer` processes on 127.0.0.1 form a CHORD-RELOAD ring over TLS (RFC 6940 §10), survive
@@ -39,28 +31,14 @@ describe('ten p2psip peer processes on 127.0.0.1', { timeout: 240_000 }, () => {
 
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), 'p2psip-ring-'));
-    const bootPort = await freePort();
-    const overlayXml = await createOverlay(dir, {
-      bootstrap: [{ host: '127.0.0.1', port: bootPort }],
-      updateInterval: 3,
-      pingInterval: 1,
-    });
     peers.push(
-      await startPeer({
-        overlayXml,
-        identityDir: join(dir, 'peer0'),
-        listen: { host: '127.0.0.1', port: bootPort },
-      }),
+      ...(await startPeers(dir, {
+        peers: PEERS,
+        updateInterval: 3,
+        pingInterval: 1,
+        extraArgs: (i) => (i === 0 ? ['--data', join(dir, 'peer0-data')] : []),
+      })),
     );
-    for (let i = 1; i < PEERS; i++) {
-      peers.push(
-        await startPeer({
-          overlayXml,
-          identityDir: join(dir, `peer${i}`),
-          listen: { host: '127.0.0.1', port: 0 },
-        }),
-      );
-    }
   });
 
   after(async () => {
@@ -72,6 +50,7 @@ describe('ten p2psip peer processes on 127.0.0.1', { timeout: 240_000 }, () => {
     await waitUntil('a correct ring', async () => ringProblems(await statuses()), CONVERGE_MS);
     const s = await statuses();
     assert.equal(new Set(s.map((x) => x.nodeId)).size, PEERS);
+    assert.ok((await stat(join(dir, 'peer0-data'))).isDirectory(), '--data DIR is created');
     for (const x of s) {
       assert.equal(x.overlay, 'test.p2psip');
       assert.equal(x.sip, null);

@@ -215,3 +215,36 @@ export async function waitUntil(
   }
   throw new Error(`${what} not reached within ${timeoutMs} ms:\n  ${problems.slice(0, 20).join('\n  ')}`);
 }
+
+export interface RingOptions {
+  readonly peers: number;
+  readonly updateInterval?: number;
+  readonly pingInterval?: number;
+  /** Extra command-line arguments for peer i. */
+  readonly extraArgs?: (i: number) => readonly string[];
+}
+
+/**
+ * An overlay whose bootstrap node is peer 0 (on a free port of 127.0.0.1), and `peers` peers started one
+ * after the other, each with its identity in DIR/peerI; the others listen on ports the OS picks.
+ */
+export async function startPeers(dir: string, o: RingOptions): Promise<PeerProcess[]> {
+  const bootPort = await freePort();
+  const overlayXml = await createOverlay(dir, {
+    bootstrap: [{ host: '127.0.0.1', port: bootPort }],
+    ...(o.updateInterval === undefined ? {} : { updateInterval: o.updateInterval }),
+    ...(o.pingInterval === undefined ? {} : { pingInterval: o.pingInterval }),
+  });
+  const peers: PeerProcess[] = [];
+  for (let i = 0; i < o.peers; i++) {
+    peers.push(
+      await startPeer({
+        overlayXml,
+        identityDir: join(dir, `peer${i}`),
+        listen: { host: '127.0.0.1', port: i === 0 ? bootPort : 0 },
+        extraArgs: o.extraArgs?.(i) ?? [],
+      }),
+    );
+  }
+  return peers;
+}

@@ -1,7 +1,7 @@
 import { errorMessage } from '../../core/errors.js';
 import type { NodeId } from '../../core/ids.js';
 import type { Logger } from '../../core/logger.js';
-import type { NodeOutput } from '../../reload/node/types.js';
+import type { DrivableNode, NodeOutput } from '../../reload/node/types.js';
 import type { LinkId } from '../../reload/routing/types.js';
 import type { LinkEvents } from './tls-host.js';
 
@@ -10,16 +10,9 @@ import type { LinkEvents } from './tls-host.js';
  * `now`, then the node's outputs are carried out and ONE timer is set to its next deadline. The node never
  * sees a socket or a timer; this file never decides anything about RELOAD.
  */
-export interface DrivenNode {
+export interface DrivenNode extends DrivableNode {
   start(now: number): void;
   stop(now: number, done: () => void): void;
-  pollOutput(): NodeOutput | undefined;
-  linkUp(link: LinkId, peerIds: readonly NodeId[], now: number): boolean;
-  accept(peerIds: readonly NodeId[], now: number): LinkId | undefined;
-  linkData(link: LinkId, bytes: Uint8Array, now: number): void;
-  linkClosed(link: LinkId, reason: string, now: number): void;
-  handleTimeout(now: number): void;
-  nextDeadline(): number | undefined;
 }
 
 /** What carries out the node's link outputs (tls-host.ts, or a test double). */
