@@ -1,8 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { second } from '../../core/clock.js';
-import { errorMessage, LocalError } from '../../core/errors.js';
-import { formatHostPort } from '../../core/ip.js';
 import type { Logger } from '../../core/logger.js';
+import { listenOn } from './listen.js';
 
 /**
  * A small HTTP/1.1 server for the control API (DESIGN §4). The routes live in src/dashboard; this file
@@ -58,7 +57,7 @@ export function jsonReply(status: number, value: unknown): BodyReply {
   return { kind: 'body', status, contentType: 'application/json', body: `${JSON.stringify(value)}\n` };
 }
 
-export function startHttpServer(
+export async function startHttpServer(
   host: string,
   port: number,
   handler: HttpHandler,
@@ -74,22 +73,8 @@ export function startHttpServer(
     });
   });
   server.maxConnections = o.maxConnections;
-  return new Promise((resolve, reject) => {
-    server.once('error', (e) => {
-      reject(
-        new LocalError('ERR_IO', `cannot listen on ${formatHostPort(host, port)}: ${errorMessage(e)}`, {
-          cause: e,
-        }),
-      );
-    });
-    server.listen({ host, port, exclusive: true }, () => {
-      server.removeAllListeners('error');
-      server.on('error', (e) => o.log.error({ err: e }, 'control: server error'));
-      const a = server.address();
-      const bound = typeof a === 'object' && a !== null ? { host: a.address, port: a.port } : { host, port };
-      resolve({ ...bound, close: () => closeServer(server, streams) });
-    });
-  });
+  const bound = await listenOn(server, host, port, o.log);
+  return { ...bound, close: () => closeServer(server, streams) };
 }
 
 function closeServer(server: Server, streams: Set<() => void>): Promise<void> {

@@ -2,11 +2,12 @@ import { createWriteStream, type WriteStream } from 'node:fs';
 import type { Server, Socket } from 'node:net';
 import { createServer, type TLSSocket, connect as tlsConnect } from 'node:tls';
 import { second } from '../../core/clock.js';
-import { errorMessage, LocalError } from '../../core/errors.js';
+import { errorMessage } from '../../core/errors.js';
 import type { NodeId } from '../../core/ids.js';
 import { formatHostPort } from '../../core/ip.js';
 import type { Logger } from '../../core/logger.js';
 import type { LinkId } from '../../reload/routing/types.js';
+import { listenOn } from './listen.js';
 
 /**
  * TLS-TCP-FH-NO-ICE links over node:tls (RFC 6940 §6.6): one listener for the links peers open to us and
@@ -135,22 +136,7 @@ export class TlsHost {
     });
     server.on('keylog', (line: Buffer) => this.#keylog?.write(line));
     this.#server = server;
-    return new Promise((resolve, reject) => {
-      const onError = (e: Error): void => {
-        reject(
-          new LocalError('ERR_IO', `cannot listen on ${formatHostPort(host, port)}: ${errorMessage(e)}`, {
-            cause: e,
-          }),
-        );
-      };
-      server.once('error', onError);
-      server.listen({ host, port, exclusive: true }, () => {
-        server.off('error', onError);
-        server.on('error', (e) => this.#log.error({ err: e }, 'tls listener error'));
-        const a = server.address();
-        resolve(typeof a === 'object' && a !== null ? { host: a.address, port: a.port } : { host, port });
-      });
-    });
+    return listenOn(server, host, port, this.#log);
   }
 
   #onRawConnection(raw: Socket): void {
