@@ -6,7 +6,7 @@ import { createMetrics } from '../../src/dashboard/metrics.js';
 import { type HttpServerHandle, startHttpServer } from '../../src/platform/node/http-server.js';
 import type { PeerEvent } from '../../src/platform/node/peer-events.js';
 import type { Destination } from '../../src/reload/messages/common.js';
-import { MessageCode, UNFRAGMENTED } from '../../src/reload/messages/index.js';
+import { ErrorCode, MessageCode, UNFRAGMENTED } from '../../src/reload/messages/index.js';
 import type { TraceResult } from '../../src/reload/node/diagnostics.js';
 import type { RequestResult } from '../../src/reload/node/types.js';
 
@@ -54,6 +54,15 @@ export function answerFrom(id: NodeId): RequestResult {
     rtt: 12,
   };
 }
+
+/** A Ping or trace hop that never got an answer (RFC 6940 §6.2.1: five transmissions, then give up). */
+export const NO_ANSWER: RequestResult = {
+  ok: false,
+  errorCode: ErrorCode.Error_Request_Timeout,
+  info: new Uint8Array(),
+  reason: 'no answer after all retransmissions',
+  signer: undefined,
+};
 
 export class FakePeer implements ControlPeer {
   readonly pinged: Destination[] = [];

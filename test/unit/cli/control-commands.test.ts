@@ -4,8 +4,7 @@ import type { CliIo } from '../../../src/cli/command.js';
 import { main } from '../../../src/cli/main.js';
 import { nodeIdFromHex } from '../../../src/core/ids.js';
 import type { HttpServerHandle } from '../../../src/platform/node/http-server.js';
-import { ErrorCode } from '../../../src/reload/messages/index.js';
-import { answerFrom, FakePeer, ME, OTHER, serveFakeControl } from '../../support/fake-control.js';
+import { answerFrom, FakePeer, ME, NO_ANSWER, OTHER, serveFakeControl } from '../../support/fake-control.js';
 
 /** `p2psip status|ping|trace` against a control API with a fake peer: output and exit codes (DESIGN §4). */
 function capture(): CliIo & { out: string; err: string } {
@@ -59,13 +58,7 @@ describe('p2psip status, ping and trace', () => {
   });
 
   it('a ping without an answer exits 1 with the reason on one line', async () => {
-    peer.pingResult = {
-      ok: false,
-      errorCode: ErrorCode.Error_Request_Timeout,
-      info: new Uint8Array(),
-      reason: 'no answer after all retransmissions',
-      signer: undefined,
-    };
+    peer.pingResult = NO_ANSWER;
     const io = capture();
     const code = await main(['ping', OTHER, '--control', control], io);
     peer.pingResult = answerFrom(nodeIdFromHex(OTHER));

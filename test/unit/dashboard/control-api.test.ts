@@ -4,8 +4,15 @@ import { bytesEqual } from '../../../src/core/bytes.js';
 import { nodeIdFromHex } from '../../../src/core/ids.js';
 import type { HttpServerHandle } from '../../../src/platform/node/http-server.js';
 import { chordResourceId } from '../../../src/reload/config/hashes.js';
-import { ErrorCode } from '../../../src/reload/messages/index.js';
-import { answerFrom, FakePeer, ME, OTHER, STATUS, serveFakeControl } from '../../support/fake-control.js';
+import {
+  answerFrom,
+  FakePeer,
+  ME,
+  NO_ANSWER,
+  OTHER,
+  STATUS,
+  serveFakeControl,
+} from '../../support/fake-control.js';
 
 /** The control API's routes (DESIGN §4) over real HTTP on 127.0.0.1, with a fake peer behind them. */
 describe('control API', () => {
@@ -66,13 +73,7 @@ describe('control API', () => {
   });
 
   it('a failed ping is a 502 with the RELOAD error', async () => {
-    peer.pingResult = {
-      ok: false,
-      errorCode: ErrorCode.Error_Request_Timeout,
-      info: new Uint8Array(),
-      reason: 'no answer after all retransmissions',
-      signer: undefined,
-    };
+    peer.pingResult = NO_ANSWER;
     const r = await post('/ping', JSON.stringify({ target: OTHER }));
     peer.pingResult = answerFrom(nodeIdFromHex(OTHER));
     assert.equal(r.status, 502);
