@@ -120,7 +120,7 @@ async function run(args: readonly string[], io: CliIo): Promise<number> {
     throw e;
   }
   const controlAt = formatHostPort(control.host, control.port);
-  if (!['127.0.0.1', '::1'].includes(control.host)) {
+  if (!(control.host.startsWith('127.') || control.host === '::1')) {
     log.warn(
       { control: controlAt },
       'the control API has no authentication and is reachable from the network',

@@ -190,6 +190,8 @@ export class TlsHost {
     c.timer = setTimeout(() => this.#drop(c, 'TLS handshake timed out'), this.#limits.handshakeTimeout);
     socket.on('keylog', (line: Buffer) => this.#keylog?.write(line));
     socket.once('secureConnect', () => {
+      // The node may have given up on this link while TLS was still running (close() ended it).
+      if (c.state !== 'handshake') return;
       clearTimeout(c.timer);
       c.timer = undefined;
       const peerIds = this.#authenticate(c);

@@ -145,6 +145,17 @@ describe('TlsHost', () => {
     );
   });
 
+  it('forgets an outgoing link the node closes before TLS is done', async () => {
+    const eb = new Recorder();
+    const ha = host(a, new Recorder());
+    const hb = host(b, eb);
+    const { port } = await ha.listen('127.0.0.1', 0);
+    hb.connect(5 as LinkId, '127.0.0.1', port);
+    hb.close(5 as LinkId, 'gave up');
+    await waitFor(() => hb.connectionCount === 0);
+    assert.deepEqual(eb.log, []);
+  });
+
   it('closes a socket that never finishes the TLS handshake', async () => {
     const ha = host(a, new Recorder(), { limits: { handshakeTimeout: 200 } });
     const { port } = await ha.listen('127.0.0.1', 0);
