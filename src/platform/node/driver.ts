@@ -104,7 +104,12 @@ export class NodeDriver implements LinkEvents {
         this.#disarm();
         resolve();
       };
-      this.run('stop', (now) => this.#node.stop(now, done));
+      const asked = this.run('stop', (now) => {
+        this.#node.stop(now, done);
+        return true;
+      });
+      // A node that threw while stopping will never call back: stop driving it anyway.
+      if (asked !== true) done();
     });
   }
 

@@ -185,6 +185,16 @@ describe('NodeDriver', () => {
     assert.deepEqual(node.calls, ['start@1000', 'linkData@1000']);
   });
 
+  it('stops even when the node throws while leaving', async () => {
+    const { node, timers, driver } = setup();
+    node.deadline = 5000;
+    driver.start();
+    node.throwIn = 'stop';
+    await driver.stop();
+    assert.equal(driver.internalErrors, 1);
+    assert.deepEqual(timers.deadlines, []);
+  });
+
   it('stops: the node leaves, its last outputs go out and the timer is gone', async () => {
     const { node, host, timers, driver } = setup();
     node.deadline = 5000;
