@@ -9,6 +9,7 @@ import type { Bench, BenchResult } from './harness.js';
 const registry: Array<() => Promise<{ bench: Bench }>> = [
   () => import('./codec.js'),
   () => import('./sip-parse.js'),
+  () => import('./hop-cost.js'),
 ];
 
 const only = process.argv.slice(2);

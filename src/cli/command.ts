@@ -74,3 +74,16 @@ export function notBuilt(name: string, summary: string, usage: string): Command 
     },
   };
 }
+
+/**
+ * A command whose module loads only when it runs, so `p2psip --help` and the small control-API commands
+ * start without loading X.509, XML and the node (most of a second on a slow machine).
+ */
+export function lazy(
+  name: string,
+  summary: string,
+  usage: string,
+  load: () => Promise<Command['run']>,
+): Command {
+  return { name, summary, usage, run: async (args, io) => (await load())(args, io) };
+}

@@ -1,5 +1,4 @@
-import { type Command, notBuilt } from './command.js';
-import { overlayCreate } from './overlay-create.js';
+import { type Command, lazy, notBuilt } from './command.js';
 
 /**
  * Every command of DESIGN §4, in the order `--help` lists them. A command that is not built yet is a
@@ -11,7 +10,12 @@ export const COMMANDS: readonly Command[] = [
     'zero-config: create or join a local overlay and run a peer',
     'p2psip start [--json] [--overlay NAME] [--create]',
   ),
-  overlayCreate,
+  lazy(
+    'overlay create',
+    'create an overlay configuration (self-signed; the CA mode is issue #5)',
+    'p2psip overlay create --name DOMAIN --out DIR --self-signed [--bootstrap HOST:PORT]... [--shared-secret S] [--force]',
+    async () => (await import('./overlay-create.js')).overlayCreate.run,
+  ),
   notBuilt(
     'overlay update',
     'bump the sequence of an edited configuration and re-sign it',
@@ -32,10 +36,11 @@ export const COMMANDS: readonly Command[] = [
     'obtain a certificate and the configuration from an enrolment server',
     'p2psip enroll --config URL|FILE --user NAME --password PW --out DIR [--insecure-trust]',
   ),
-  notBuilt(
+  lazy(
     'peer',
-    'run a RELOAD peer (and optionally a SIP adapter)',
-    'p2psip peer --identity DIR [--listen HOST:PORT] [--sip HOST:PORT] [--control HOST:PORT] [--data DIR] [--bootstrap HOST:PORT]... [--tls-keylog FILE] [--log-level L]',
+    'run a RELOAD peer until SIGINT/SIGTERM (the SIP adapter is issue #6)',
+    'p2psip peer --identity DIR [--listen HOST:PORT] [--advertise HOST[:PORT]] [--control HOST:PORT] [--data DIR] [--bootstrap HOST:PORT]... [--tls-keylog FILE] [--log-level L]',
+    async () => (await import('./peer.js')).runPeer,
   ),
   notBuilt(
     'users add',
@@ -48,16 +53,23 @@ export const COMMANDS: readonly Command[] = [
     'remove a SIP user from an adapter',
     'p2psip users remove --identity DIR --user AOR',
   ),
-  notBuilt('status', "show a running peer's state", 'p2psip status [--control HOST:PORT] [--json]'),
-  notBuilt(
+  lazy(
+    'status',
+    "show a running peer's state",
+    'p2psip status [--control HOST:PORT] [--json]',
+    async () => (await import('./status.js')).runStatus,
+  ),
+  lazy(
     'ping',
     'ping a node or the peer responsible for a resource',
     'p2psip ping NODE-ID|RESOURCE [--control HOST:PORT] [--json]',
+    async () => (await import('./ping.js')).runPing,
   ),
-  notBuilt(
+  lazy(
     'trace',
     'trace the overlay path to a node or resource',
     'p2psip trace NODE-ID|RESOURCE [--control HOST:PORT] [--json]',
+    async () => (await import('./trace.js')).runTrace,
   ),
   notBuilt(
     'lookup',

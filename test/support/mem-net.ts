@@ -1,6 +1,6 @@
 import type { NodeId } from '../../src/core/ids.js';
 import { encodeFrame } from '../../src/reload/messages/framing.js';
-import type { NodeOutput } from '../../src/reload/node/types.js';
+import type { DrivableNode, NodeOutput } from '../../src/reload/node/types.js';
 import type { LinkId } from '../../src/reload/routing/types.js';
 
 /**
@@ -8,15 +8,8 @@ import type { LinkId } from '../../src/reload/routing/types.js';
  * registered at that "host", bytes are delivered in order, and `loss` lets a test drop chosen frames.
  */
 /** What the network drives: a MessageTransport or a whole ReloadNode. */
-export interface Drivable {
+export interface Drivable extends DrivableNode {
   readonly localId: NodeId;
-  pollOutput(): NodeOutput | undefined;
-  linkUp(link: LinkId, peerIds: readonly NodeId[], now: number): boolean;
-  accept(peerIds: readonly NodeId[], now: number): LinkId | undefined;
-  linkData(link: LinkId, bytes: Uint8Array, now: number): void;
-  linkClosed(link: LinkId, reason: string, now: number): void;
-  handleTimeout(now: number): void;
-  nextDeadline(): number | undefined;
 }
 
 type MessageTransport = Drivable;

@@ -25,6 +25,20 @@ export type NodeOutput =
   /** Close the connection (after flushing what was already transmitted). */
   | { readonly type: 'close'; readonly link: LinkId; readonly reason: string };
 
+/**
+ * The inputs a driver gives a node (or its message transport) and the outputs and deadline it takes back:
+ * platform/node drives it with sockets and the wall clock, tests and the simulator in memory.
+ */
+export interface DrivableNode {
+  pollOutput(): NodeOutput | undefined;
+  linkUp(link: LinkId, peerIds: readonly NodeId[], now: number): boolean;
+  accept(peerIds: readonly NodeId[], now: number): LinkId | undefined;
+  linkData(link: LinkId, bytes: Uint8Array, now: number): void;
+  linkClosed(link: LinkId, reason: string, now: number): void;
+  handleTimeout(now: number): void;
+  nextDeadline(): number | undefined;
+}
+
 /** A request to send (RFC 6940 §6.3.3 MessageContents plus where it goes). */
 export interface RequestSpec {
   readonly destination: readonly Destination[];

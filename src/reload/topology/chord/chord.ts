@@ -286,7 +286,7 @@ export class ChordTopology implements TopologyRouting {
     else this.#consider(sender);
     if (u.type === 'peer_ready') return;
     for (const id of [...u.predecessors, ...u.successors, ...(u.type === 'full' ? u.fingers : [])])
-      this.#consider(id);
+      this.#consider(id, sender);
   }
 
   #onLeave(req: IncomingRequest): void {
@@ -335,8 +335,13 @@ export class ChordTopology implements TopologyRouting {
       this.#sendUpdate(peer, 'neighbors');
   }
 
-  /** A peer named in an Update or Leave: attach to it when it would improve our tables. */
-  #consider(id: NodeId): void {
+  /**
+   * A peer named in an Update or Leave: attach to it when it would improve our tables. `via` is the peer
+   * that named it: it holds a link to it, so the Attach goes through it (destination list [via, id],
+   * RFC 6940 §6.3.2.2). Routed by our own table instead, an Attach to a peer inside our (stale) range
+   * would be refused as "not in the overlay" (§6.1.2) and the new neighbour would never be reached.
+   */
+  #consider(id: NodeId, via?: NodeId): void {
     if (id === this.localId || this.table.has(id) || this.#attaching.has(id)) return;
     if (!this.table.wouldBeNeighbor(id) && !this.table.wouldBeFinger(id)) return;
     if (this.#host.isUsable(id)) {
@@ -344,7 +349,14 @@ export class ChordTopology implements TopologyRouting {
       return;
     }
     this.#attaching.add(id);
-    this.#host.attach([{ type: 'node', id }], { sendUpdate: false }, (r) => {
+    const dest: Destination[] =
+      via === undefined || via === id || via === this.localId
+        ? [{ type: 'node', id }]
+        : [
+            { type: 'node', id: via },
+            { type: 'node', id },
+          ];
+    this.#host.attach(dest, { sendUpdate: false }, (r) => {
       this.#attaching.delete(id);
       if (!r.ok || this.#state === 'leaving' || this.#state === 'left') return;
       this.#adopt(r.peer);

@@ -1,0 +1,165 @@
+import { fileURLToPath } from 'node:url';
+import { errorMessage } from '../core/errors.js';
+import { formatHostPort } from '../core/ip.js';
+import type { LogLevel } from '../core/logger.js';
+import { type ControlPeer, controlApi, DEFAULT_CONTROL } from '../dashboard/control-api.js';
+import { createMetrics, type Metrics } from '../dashboard/metrics.js';
+import { type HttpServerHandle, startHttpServer } from '../platform/node/http-server.js';
+import { createLogger, isLogLevel } from '../platform/node/logger.js';
+import { PeerRuntime } from '../platform/node/peer-runtime.js';
+import { readWebAssets } from '../platform/node/web-assets.js';
+import { CONFIG_DEFAULTS } from '../reload/config/overlay-config.js';
+import type { HostPort } from '../reload/node/attach.js';
+import { type CliIo, EXIT_FAILURE, EXIT_OK, parseOptions, required, UsageError } from './command.js';
+import { hostPortOption } from './options.js';
+
+/**
+ * `p2psip peer`: runs one RELOAD peer until SIGINT/SIGTERM, then leaves the overlay (RFC 6940 §10.8) and
+ * exits 0. Logs are JSON lines on stdout; the record "peer running" names the Node-ID, the advertised
+ * listen address and the control API.
+ *
+ * The listener defaults to 0.0.0.0:6084, every IPv4 interface on the RELOAD port (RFC 6940 §11.4 makes
+ * 6084 the bootstrap default), since other peers must reach it; the advertised candidate is derived from
+ * it (platform/node/addresses.ts) unless --advertise says otherwise. The control API defaults to
+ * 127.0.0.1:6085: it has no authentication, so it stays on loopback unless asked.
+ */
+export const DEFAULT_LISTEN: HostPort = { host: '0.0.0.0', port: CONFIG_DEFAULTS.bootstrapPort };
+
+const OPTIONS = {
+  identity: { type: 'string' },
+  listen: { type: 'string' },
+  advertise: { type: 'string' },
+  control: { type: 'string' },
+  data: { type: 'string' },
+  bootstrap: { type: 'string', multiple: true },
+  'tls-keylog': { type: 'string' },
+  'log-level': { type: 'string' },
+  sip: { type: 'string' },
+} as const;
+
+const SOFTWARE_VERSION = 'p2psip 0.1.0';
+
+interface PeerArgs {
+  readonly identity: string;
+  readonly listen: HostPort;
+  readonly advertise: { host: string; port?: number } | undefined;
+  readonly control: HostPort;
+  readonly data: string | undefined;
+  readonly bootstrap: HostPort[];
+  readonly keylog: string | undefined;
+  readonly level: LogLevel;
+}
+
+function parse(args: readonly string[]): PeerArgs {
+  const { values } = parseOptions(args, OPTIONS);
+  if (values.sip !== undefined) throw new UsageError('--sip: the SIP adapter is not built yet (issue #6)');
+  const level = values['log-level'] ?? 'info';
+  if (!isLogLevel(level))
+    throw new UsageError(`--log-level ${JSON.stringify(level)}: want trace|debug|info|warn|error|fatal`);
+  const advertise =
+    values.advertise === undefined ? undefined : hostPortOption('advertise', values.advertise, 0);
+  return {
+    identity: required(values, 'identity'),
+    listen:
+      values.listen === undefined
+        ? DEFAULT_LISTEN
+        : hostPortOption('listen', values.listen, CONFIG_DEFAULTS.bootstrapPort),
+    advertise:
+      advertise === undefined ? undefined : advertise.port === 0 ? { host: advertise.host } : advertise,
+    control: values.control === undefined ? DEFAULT_CONTROL : hostPortOption('control', values.control),
+    data: values.data,
+    bootstrap: (values.bootstrap ?? []).map((b) => {
+      const hp = hostPortOption('bootstrap', b, CONFIG_DEFAULTS.bootstrapPort);
+      if (hp.port === 0) throw new UsageError(`--bootstrap ${JSON.stringify(b)}: port 0 cannot be dialled`);
+      return hp;
+    }),
+    keylog: values['tls-keylog'],
+    level,
+  };
+}
+
+function metricsOf(peer: PeerRuntime): Metrics {
+  const t = peer.node.transport;
+  return createMetrics({
+    stats: t.stats,
+    links: () => t.connections.upCount,
+    connections: () => peer.host.connectionCount,
+    routingTableSize: () => peer.node.chord.table.size,
+    pendingRequests: () => t.pendingRequests,
+    internalErrors: () => peer.driver.internalErrors,
+    tlsRefused: () => peer.host.refused,
+  });
+}
+
+const WEB_DIR = fileURLToPath(new URL('../../../web/', import.meta.url));
+
+async function run(args: readonly string[], io: CliIo): Promise<number> {
+  const a = parse(args);
+  const log = createLogger({ level: a.level });
+  const peer = await PeerRuntime.start({
+    identityDir: a.identity,
+    listen: a.listen,
+    bootstrap: a.bootstrap,
+    softwareVersion: SOFTWARE_VERSION,
+    log,
+    ...(a.advertise === undefined ? {} : { advertise: a.advertise }),
+    ...(a.data === undefined ? {} : { dataDir: a.data }),
+    ...(a.keylog === undefined ? {} : { keylogPath: a.keylog }),
+  });
+  let control: HttpServerHandle;
+  try {
+    const target: ControlPeer = peer;
+    control = await startHttpServer(
+      a.control.host,
+      a.control.port,
+      controlApi(target, metricsOf(peer), await readWebAssets(WEB_DIR)),
+      { log: log.child({ part: 'control' }) },
+    );
+  } catch (e) {
+    await peer.stop();
+    throw e;
+  }
+  const controlAt = formatHostPort(control.host, control.port);
+  if (!(control.host.startsWith('127.') || control.host === '::1')) {
+    log.warn(
+      { control: controlAt },
+      'the control API has no authentication and is reachable from the network',
+    );
+  }
+  log.info(
+    {
+      nodeId: peer.status().nodeId,
+      overlay: peer.config.instanceName,
+      listen: formatHostPort(peer.listen.host, peer.listen.port),
+      control: controlAt,
+      dashboard: `http://${controlAt}/`,
+      ...(a.data === undefined ? {} : { data: a.data }),
+    },
+    'peer running',
+  );
+  await stopRequested(io.stopSignal);
+  try {
+    await peer.stop();
+  } finally {
+    await control.close();
+  }
+  return EXIT_OK;
+}
+
+function stopRequested(signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) resolve();
+    else signal.addEventListener('abort', () => resolve(), { once: true });
+  });
+}
+
+export async function runPeer(args: readonly string[], io: CliIo): Promise<number> {
+  try {
+    return await run(args, io);
+  } catch (e) {
+    // The command line was right; whatever failed after parsing it (files, ports) is a runtime failure.
+    if (e instanceof UsageError) throw e;
+    io.stderr(`p2psip peer: ${errorMessage(e).replace(/\s*\n\s*/g, '; ')}\n`);
+    return EXIT_FAILURE;
+  }
+}

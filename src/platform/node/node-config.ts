@@ -1,0 +1,48 @@
+import { second } from '../../core/clock.js';
+import { overlayHash } from '../../reload/config/hashes.js';
+import type { OverlayConfig } from '../../reload/config/overlay-config.js';
+import type { HostPort } from '../../reload/node/attach.js';
+import type { ReloadNodeConfig } from '../../reload/node.js';
+
+/**
+ * OverlayConfig (the overlay's document, RFC 6940 §11.1) plus the command line → the node's configuration.
+ * Pure, so what a document means for a peer is testable without starting one.
+ */
+export interface LocalSettings {
+  /** The advertised (concrete) address of our listener. */
+  readonly listen: HostPort;
+  /** `--bootstrap` addresses, tried after the document's bootstrap nodes. */
+  readonly extraBootstrap: readonly HostPort[];
+  readonly softwareVersion: string;
+}
+
+export function nodeConfigFrom(config: OverlayConfig, local: LocalSettings): ReloadNodeConfig {
+  const c = config.chord;
+  return {
+    overlayName: config.instanceName,
+    // RFC 6940 §6.3.2: the forwarding header carries the low 32 bits of SHA-1 of the overlay name.
+    overlayHash: overlayHash(config.instanceName),
+    configurationSequence: config.sequence,
+    nodeIdLength: config.nodeIdLength,
+    initialTtl: config.initialTtl,
+    maxMessageSize: config.maxMessageSize,
+    reliabilityTimer: config.reliabilityTimer,
+    listen: local.listen,
+    bootstrap: [
+      ...config.bootstrapNodes.map((b) => ({ host: b.address, port: b.port })),
+      ...local.extraBootstrap,
+    ],
+    chord: {
+      successors: c.successorCount,
+      predecessors: c.predecessorCount,
+      fingers: c.fingerCount,
+      // RFC 6940 §10.7.4.1 chord-update-interval and §10.7.4.2 chord-ping-interval are in seconds.
+      updateInterval: c.updateInterval * second,
+      fingerInterval: c.pingInterval * second,
+      reactive: c.reactive,
+    },
+    softwareVersion: local.softwareVersion,
+    // RFC 6940 §11.1 kind-blocks and our replica count (§10.4: two copies besides the responsible peer).
+    storage: { kinds: config.kinds, replicaCount: config.replicaCount },
+  };
+}

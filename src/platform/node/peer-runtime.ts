@@ -1,0 +1,225 @@
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { errorMessage, LocalError } from '../../core/errors.js';
+import { type NodeId, nodeIdToHex } from '../../core/ids.js';
+import { formatHostPort } from '../../core/ip.js';
+import type { Logger } from '../../core/logger.js';
+import type { OverlayConfig } from '../../reload/config/overlay-config.js';
+import { checkSupported } from '../../reload/config/supported.js';
+import type { Destination } from '../../reload/messages/common.js';
+import type { HostPort } from '../../reload/node/attach.js';
+import type { TraceResult } from '../../reload/node/diagnostics.js';
+import type { RequestResult } from '../../reload/node/types.js';
+import { messageSecurity } from '../../reload/node/x509-security.js';
+import { type NodeStatus, ReloadNode } from '../../reload/node.js';
+import { certificateToPem } from '../../reload/security/certificate.js';
+import { privateKeyToPem } from '../../reload/security/keys.js';
+import { X509Signer } from '../../reload/security/signer.js';
+import { trustSettingsFromConfig } from '../../reload/security/trust.js';
+import { X509Verifier } from '../../reload/security/verifier.js';
+import { advertisedAddress } from './addresses.js';
+import { CryptoRandom } from './crypto-random.js';
+import { NodeDriver } from './driver.js';
+import { loadOrCreateIdentity, OVERLAY_FILE, readOverlayConfig } from './identity-files.js';
+import { nodeConfigFrom } from './node-config.js';
+import { PeerEvents } from './peer-events.js';
+import { SqliteStorage } from './sqlite-storage.js';
+import { TlsHost, type TlsLimits } from './tls-host.js';
+
+/**
+ * One RELOAD peer as a running process (DESIGN §4 `p2psip peer`): identity files, the TLS listener, the
+ * sans-I/O node and its driver, wired together. The control API (src/dashboard) reads it through
+ * `status()`, `metrics()`, `ping`, `trace` and `events`.
+ */
+export interface PeerOptions {
+  readonly identityDir: string;
+  /** Where to bind; a wildcard host or port 0 is allowed. */
+  readonly listen: HostPort;
+  /** The address to advertise instead of the derived one (a NAT's port forward, a chosen interface). */
+  readonly advertise?: { readonly host: string; readonly port?: number };
+  readonly bootstrap: readonly HostPort[];
+  readonly dataDir?: string;
+  readonly keylogPath?: string;
+  readonly softwareVersion: string;
+  readonly log: Logger;
+  readonly tlsLimits?: Partial<TlsLimits>;
+}
+
+/** DESIGN §4 /status, with the storage and SIP fields at their empty values until those parts land. */
+export interface PeerStatus extends NodeStatus {
+  readonly sip: string | null;
+  readonly storedResources: number;
+  readonly storedValues: number;
+  readonly registrations: number;
+  readonly internalErrors: number;
+  readonly connections: number;
+}
+
+const INTERNAL = 'internal error (see the peer log)';
+/** The SQLite file of stored values in the data directory. */
+export const STORAGE_FILE = 'storage.sqlite';
+
+export class PeerRuntime {
+  readonly node: ReloadNode;
+  readonly driver: NodeDriver;
+  readonly host: TlsHost;
+  readonly config: OverlayConfig;
+  /** The advertised listening address (our passive candidate). */
+  readonly listen: HostPort;
+  readonly events: PeerEvents;
+  readonly #log: Logger;
+  readonly #backend: SqliteStorage | undefined;
+
+  private constructor(parts: {
+    node: ReloadNode;
+    host: TlsHost;
+    config: OverlayConfig;
+    listen: HostPort;
+    log: Logger;
+    backend?: SqliteStorage;
+  }) {
+    this.#backend = parts.backend;
+    this.node = parts.node;
+    this.host = parts.host;
+    this.config = parts.config;
+    this.listen = parts.listen;
+    this.#log = parts.log;
+    const host = parts.host;
+    this.driver = new NodeDriver(
+      parts.node,
+      {
+        connect: (link, h, port) => host.connect(link, h, port),
+        write: (link, bytes) => host.write(link, bytes),
+        close: (link, reason) => host.close(link, reason),
+      },
+      { log: parts.log },
+    );
+    host.setHandler(this.driver);
+    this.events = new PeerEvents(parts.node, parts.log);
+  }
+
+  /** Loads the identity, binds the listener and starts joining. Throws LocalError on any failure. */
+  static async start(o: PeerOptions): Promise<PeerRuntime> {
+    const { config } = await readOverlayConfig(join(o.identityDir, OVERLAY_FILE));
+    checkSupported(config);
+    if (!config.noIce) {
+      throw new LocalError(
+        'ERR_BAD_CONFIG',
+        `overlay ${config.instanceName} needs ICE (no-ice is false); p2psip links are TLS-TCP-FH-NO-ICE only so far`,
+      );
+    }
+    const { identity, action } = await loadOrCreateIdentity(o.identityDir, config);
+    const len = config.nodeIdLength;
+    const log = o.log.child({ node: nodeIdToHex(identity.nodeId, len) });
+    log.info({ identity: o.identityDir, action }, 'identity ready');
+    if (o.dataDir !== undefined) await makeDirectory(o.dataDir);
+    const verifier = new X509Verifier(trustSettingsFromConfig(config));
+    const host = new TlsHost({
+      identity: {
+        keyPem: privateKeyToPem(identity.privateKey),
+        certPem: certificateToPem(identity.certificate.der),
+      },
+      authenticate: (der, now) => {
+        const cert = verifier.parse(der);
+        // RFC 6940 §6.5.1 / §11.3: the same trust check as for message signers, then its Node-IDs.
+        verifier.checkCertificate(cert, now);
+        return cert.nodeIds;
+      },
+      log: log.child({ part: 'tls' }),
+      ...(o.keylogPath === undefined ? {} : { keylogPath: o.keylogPath }),
+      ...(o.tlsLimits === undefined ? {} : { limits: o.tlsLimits }),
+    });
+    const bound = await host.listen(o.listen.host, o.listen.port);
+    const bootstrap = [
+      ...config.bootstrapNodes.map((b) => ({ host: b.address, port: b.port })),
+      ...o.bootstrap,
+    ];
+    const listen =
+      o.advertise === undefined
+        ? await advertisedAddress(bound, bootstrap)
+        : { host: o.advertise.host, port: o.advertise.port ?? bound.port };
+    const signer = new X509Signer(identity, len);
+    // DESIGN §5: stored data lives in memory and in SQLite in the data directory, so a restart keeps it.
+    const backend = o.dataDir === undefined ? undefined : new SqliteStorage(join(o.dataDir, STORAGE_FILE));
+    const node = new ReloadNode(
+      nodeConfigFrom(config, { listen, extraBootstrap: o.bootstrap, softwareVersion: o.softwareVersion }),
+      {
+        localId: identity.nodeId,
+        security: messageSecurity(signer, verifier),
+        signer,
+        verifier,
+        random: new CryptoRandom(),
+        log,
+        ...(backend === undefined ? {} : { storageBackend: backend }),
+      },
+    );
+    const peer = new PeerRuntime({
+      node,
+      host,
+      config,
+      listen,
+      log,
+      ...(backend === undefined ? {} : { backend }),
+    });
+    log.info(
+      { bound: formatHostPort(bound.host, bound.port), advertised: formatHostPort(listen.host, listen.port) },
+      'listening',
+    );
+    peer.driver.start();
+    return peer;
+  }
+
+  get nodeId(): NodeId {
+    return this.node.localId;
+  }
+
+  status(): PeerStatus {
+    return {
+      sip: null,
+      registrations: 0,
+      ...this.node.status(),
+      internalErrors: this.driver.internalErrors,
+      connections: this.host.connectionCount,
+    };
+  }
+
+  ping(destination: Destination): Promise<RequestResult> {
+    return new Promise((resolve) => {
+      const sent = this.driver.run('ping', (now) => {
+        this.node.ping(destination, now, resolve);
+        return true;
+      });
+      if (sent !== true) {
+        resolve({ ok: false, errorCode: 0, info: new Uint8Array(), reason: INTERNAL, signer: undefined });
+      }
+    });
+  }
+
+  trace(destination: Destination): Promise<TraceResult> {
+    return new Promise((resolve) => {
+      const sent = this.driver.run('trace', (now) => {
+        this.node.trace(destination, now, resolve);
+        return true;
+      });
+      if (sent !== true) resolve({ ok: false, hops: [], reason: INTERNAL });
+    });
+  }
+
+  /** Leaves the overlay gracefully, then closes every socket. */
+  async stop(): Promise<void> {
+    this.#log.info('leaving the overlay');
+    await this.driver.stop();
+    await this.host.shutdown();
+    this.#backend?.close();
+    this.events.close();
+    this.#log.info('stopped');
+  }
+}
+
+async function makeDirectory(dir: string): Promise<void> {
+  try {
+    await mkdir(dir, { recursive: true });
+  } catch (e) {
+    throw new LocalError('ERR_IO', `cannot create ${dir}: ${errorMessage(e)}`, { cause: e });
+  }
+}

@@ -1,0 +1,227 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { connect as tcpConnect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { connect as tlsConnect } from 'node:tls';
+import { LocalError } from '../../../../src/core/errors.js';
+import type { NodeId } from '../../../../src/core/ids.js';
+import { nullLogger } from '../../../../src/core/logger.js';
+import { type LinkEvents, TlsHost, type TlsLimits } from '../../../../src/platform/node/tls-host.js';
+import type { LinkId } from '../../../../src/reload/routing/types.js';
+import { certificateToPem, parseCertificate } from '../../../../src/reload/security/certificate.js';
+import { createSelfSignedIdentity, type NodeIdentity } from '../../../../src/reload/security/identity.js';
+import { privateKeyToPem } from '../../../../src/reload/security/keys.js';
+
+/** TLS-TCP-FH-NO-ICE links between real sockets on 127.0.0.1, with a recording node on each side. */
+class Recorder implements LinkEvents {
+  readonly log: string[] = [];
+  readonly bytes = new Map<LinkId, number>();
+  nextLink = 100;
+  refuse = false;
+  #waiters: Array<{ match: (e: string) => boolean; resolve: () => void }> = [];
+  #push(e: string): void {
+    this.log.push(e);
+    const ready = this.#waiters.filter((w) => w.match(e));
+    this.#waiters = this.#waiters.filter((w) => !w.match(e));
+    for (const w of ready) w.resolve();
+  }
+  /** Resolves once an event starting with `prefix` was recorded. */
+  seen(prefix: string): Promise<void> {
+    if (this.log.some((e) => e.startsWith(prefix))) return Promise.resolve();
+    return new Promise((resolve) => this.#waiters.push({ match: (e) => e.startsWith(prefix), resolve }));
+  }
+  connected(link: LinkId, peerIds: readonly NodeId[]): void {
+    this.#push(`connected ${link} ${peerIds.map((p) => p.toString(16)).join()}`);
+  }
+  accepted(peerIds: readonly NodeId[]): LinkId | undefined {
+    this.#push(`accepted ${peerIds.map((p) => p.toString(16)).join()}`);
+    return this.refuse ? undefined : (this.nextLink++ as LinkId);
+  }
+  data(link: LinkId, bytes: Uint8Array): void {
+    const n = (this.bytes.get(link) ?? 0) + bytes.length;
+    this.bytes.set(link, n);
+    this.#push(`data ${link} ${n}`);
+  }
+  closed(link: LinkId, reason: string): void {
+    this.#push(`closed ${link} ${reason}`);
+  }
+}
+
+const tlsIdentity = (id: NodeIdentity) => ({
+  keyPem: privateKeyToPem(id.privateKey),
+  certPem: certificateToPem(id.certificate.der),
+});
+
+describe('TlsHost', () => {
+  let a: NodeIdentity;
+  let b: NodeIdentity;
+  let dir = '';
+  const hosts: TlsHost[] = [];
+  before(async () => {
+    const make = () =>
+      createSelfSignedIdentity({
+        overlay: 'test.p2psip',
+        digest: 'sha256',
+        nodeIdLength: 16,
+        now: Date.now(),
+        keyAlgorithm: 'ecdsa-p256',
+      });
+    [a, b] = await Promise.all([make(), make()]);
+    dir = await mkdtemp(join(tmpdir(), 'p2psip-tls-'));
+  });
+  after(async () => {
+    await Promise.all(hosts.map((h) => h.shutdown()));
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  function host(
+    identity: NodeIdentity,
+    events: Recorder,
+    o: { limits?: Partial<TlsLimits>; keylogPath?: string; refuse?: (der: Uint8Array) => boolean } = {},
+  ): TlsHost {
+    const h = new TlsHost({
+      identity: tlsIdentity(identity),
+      authenticate: (der) => {
+        if (o.refuse?.(der) === true) throw new LocalError('ERR_BAD_CERT', 'refused by the test');
+        return parseCertificate(der).nodeIds;
+      },
+      log: nullLogger,
+      ...(o.limits === undefined ? {} : { limits: o.limits }),
+      ...(o.keylogPath === undefined ? {} : { keylogPath: o.keylogPath }),
+    });
+    h.setHandler(events);
+    hosts.push(h);
+    return h;
+  }
+
+  it('opens a mutually authenticated link and carries bytes both ways', async () => {
+    const ea = new Recorder();
+    const eb = new Recorder();
+    const ha = host(a, ea);
+    const hb = host(b, eb);
+    const { port } = await ha.listen('127.0.0.1', 0);
+    hb.connect(1 as LinkId, '127.0.0.1', port);
+    await eb.seen('connected 1');
+    await ea.seen('accepted');
+    assert.deepEqual(eb.log, [`connected 1 ${a.nodeId.toString(16)}`]);
+    assert.deepEqual(ea.log, [`accepted ${b.nodeId.toString(16)}`]);
+    hb.write(1 as LinkId, new Uint8Array(1000));
+    await ea.seen('data 100 1000');
+    ha.write(100 as LinkId, new Uint8Array(10));
+    await eb.seen('data 1 10');
+  });
+
+  it('closes a connection whose certificate our check refuses, before the node hears of it', async () => {
+    const ea = new Recorder();
+    const eb = new Recorder();
+    const ha = host(a, ea, { refuse: () => true });
+    const { port } = await ha.listen('127.0.0.1', 0);
+    host(b, eb).connect(2 as LinkId, '127.0.0.1', port);
+    await eb.seen('closed 2');
+    assert.deepEqual(ea.log, []);
+    assert.equal(ha.refused.get('bad certificate'), 1);
+  });
+
+  it('closes a link the node refuses to accept, and one the node closes without telling it again', async () => {
+    const ea = new Recorder();
+    const eb = new Recorder();
+    ea.refuse = true;
+    const ha = host(a, ea);
+    const hb = host(b, eb);
+    const { port } = await ha.listen('127.0.0.1', 0);
+    hb.connect(3 as LinkId, '127.0.0.1', port);
+    await eb.seen('closed 3');
+    ea.refuse = false;
+    hb.connect(4 as LinkId, '127.0.0.1', port);
+    await ea.seen('accepted');
+    await eb.seen('connected 4');
+    hb.close(4 as LinkId, 'done');
+    await ea.seen('closed');
+    assert.equal(
+      eb.log.some((e) => e.startsWith('closed 4')),
+      false,
+    );
+  });
+
+  it('forgets an outgoing link the node closes before TLS is done', async () => {
+    const eb = new Recorder();
+    const ha = host(a, new Recorder());
+    const hb = host(b, eb);
+    const { port } = await ha.listen('127.0.0.1', 0);
+    hb.connect(5 as LinkId, '127.0.0.1', port);
+    hb.close(5 as LinkId, 'gave up');
+    await waitFor(() => hb.connectionCount === 0);
+    assert.deepEqual(eb.log, []);
+  });
+
+  it('closes a socket that never finishes the TLS handshake', async () => {
+    const ha = host(a, new Recorder(), { limits: { handshakeTimeout: 200 } });
+    const { port } = await ha.listen('127.0.0.1', 0);
+    const raw = tcpConnect({ host: '127.0.0.1', port });
+    await new Promise<void>((resolve) => raw.once('close', () => resolve()));
+    assert.equal(ha.refused.get('TLS handshake failed'), 1);
+  });
+
+  it('refuses connections beyond the limit, incoming and outgoing', async () => {
+    const ea = new Recorder();
+    const ha = host(a, ea, { limits: { maxConnections: 1 } });
+    const { port } = await ha.listen('127.0.0.1', 0);
+    const first = tcpConnect({ host: '127.0.0.1', port });
+    await new Promise<void>((resolve) => first.once('connect', () => resolve()));
+    await waitFor(() => ha.connectionCount === 1);
+    const second = tcpConnect({ host: '127.0.0.1', port });
+    await new Promise<void>((resolve) => second.once('close', () => resolve()));
+    assert.equal(ha.refused.get('connection limit'), 1);
+    ha.connect(9 as LinkId, '127.0.0.1', port);
+    await ea.seen('closed 9 connection limit reached');
+    first.destroy();
+  });
+
+  it('closes the link of a peer that stops reading instead of buffering without bound', async () => {
+    const ea = new Recorder();
+    const ha = host(a, ea, { limits: { maxWriteBuffer: 256 * 1024 } });
+    const { port } = await ha.listen('127.0.0.1', 0);
+    const { keyPem, certPem } = tlsIdentity(b);
+    const lazy = tlsConnect({
+      host: '127.0.0.1',
+      port,
+      rejectUnauthorized: false,
+      key: keyPem,
+      cert: certPem,
+    });
+    lazy.on('error', () => undefined);
+    await new Promise<void>((resolve) => lazy.once('secureConnect', () => resolve()));
+    lazy.pause();
+    await ea.seen('accepted');
+    const chunk = new Uint8Array(512 * 1024);
+    for (let i = 0; i < 200 && !ea.log.some((e) => e.startsWith('closed')); i++) {
+      ha.write(100 as LinkId, chunk);
+      await new Promise((r) => setImmediate(r));
+    }
+    await ea.seen('closed 100 write buffer above');
+    lazy.destroy();
+  });
+
+  it('appends NSS key-log lines for both ends of a link', async () => {
+    const path = join(dir, 'keys.log');
+    const ea = new Recorder();
+    const eb = new Recorder();
+    const ha = host(a, ea, { keylogPath: path });
+    const hb = host(b, eb, { keylogPath: path });
+    const { port } = await ha.listen('127.0.0.1', 0);
+    hb.connect(1 as LinkId, '127.0.0.1', port);
+    await eb.seen('connected 1');
+    await ea.seen('accepted');
+    await Promise.all([ha.shutdown(), hb.shutdown()]);
+    const lines = (await readFile(path, 'utf8')).trim().split('\n');
+    assert.ok(lines.length >= 2);
+    for (const l of lines) assert.match(l, /^[A-Z_0-9]+ [0-9a-f]{64} [0-9a-f]+$/);
+    assert.ok(lines.some((l) => l.startsWith('CLIENT_TRAFFIC_SECRET_0 ')));
+  });
+});
+
+async function waitFor(ok: () => boolean): Promise<void> {
+  while (!ok()) await new Promise((r) => setTimeout(r, 10));
+}
