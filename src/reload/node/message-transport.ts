@@ -26,9 +26,11 @@ import { type Connection, type ConnectionPurpose, ConnectionTable } from './conn
 import type { MessageSecurity, TopologyRouting } from './ports.js';
 import { Requester } from './requester.js';
 import { Responder } from './responder.js';
-import { type LocalDelivery, peekCode, type Sender } from './sender.js';
+import { type LocalDelivery, type OriginateResult, peekCode, type Sender } from './sender.js';
 import { TransportStats } from './stats.js';
 import type { NodeOutput, RequestHandler, RequestResult, RequestSpec } from './types.js';
+
+const SENT: OriginateResult = { status: 'sent' };
 
 /**
  * RFC 6940 §5's Message Transport and Forwarding & Link Management layers as one sans-I/O core:
@@ -298,34 +300,37 @@ export class MessageTransport {
     code: number,
     via: LinkId | undefined,
     now: number,
-  ): boolean {
+  ): OriginateResult {
     if (header.destinationList.length === 0) {
       // An answer to a request this node sent to itself.
       this.#loopback.push({ header, payload, link: undefined, previousHop: undefined });
-      return true;
+      return SENT;
     }
     if (via !== undefined) {
       const c = this.connections.get(via);
-      if (c?.link === undefined || c.state !== 'up') return false;
+      if (c?.link === undefined || c.state !== 'up')
+        return { status: 'later', reason: 'the forced first hop is down' };
       this.#transmit(c, header, payload, code, now);
-      return true;
+      return SENT;
     }
     const d = route(this.#env, { header, code, previousHop: undefined });
     switch (d.action) {
       case 'forward': {
         const c = this.connections.get(d.link);
-        if (c === undefined) return false;
+        if (c === undefined) return { status: 'later', reason: 'the next hop went away' };
         this.#transmit(c, d.header, payload, code, now);
-        return true;
+        return SENT;
       }
       case 'deliver':
         this.#loopback.push({ header: d.header, payload, link: undefined, previousHop: undefined });
-        return true;
+        return SENT;
       case 'error':
+        if (d.definitive === true) return { status: 'refused', errorCode: d.code, reason: d.reason };
+        return { status: 'later', reason: d.reason };
       case 'drop':
         // Nowhere to send it yet: a request's retransmission timer tries again, then it times out.
         this.#deps.log.debug({ reason: d.reason, code }, 'cannot route own message');
-        return false;
+        return { status: 'later', reason: d.reason };
     }
   }
 

@@ -8,7 +8,7 @@ import type { GenericCertificate } from '../messages/security.js';
 import { TransactionTable } from '../routing/transactions.js';
 import { decodeError, describeError } from './error-body.js';
 import type { VerifiedSigner } from './ports.js';
-import type { LocalDelivery, Sender } from './sender.js';
+import type { LocalDelivery, OriginateResult, Sender } from './sender.js';
 import type { RequestResult, RequestSpec } from './types.js';
 
 /**
@@ -71,8 +71,15 @@ export class Requester {
       interval,
       spec.maxTransmissions,
     );
-    this.#sender.originate(header, payload, spec.code, spec.via, now);
+    this.#refusedNow(transactionId, this.#sender.originate(header, payload, spec.code, spec.via, now));
     return transactionId;
+  }
+
+  /** Our own routing can refuse a request for good (RFC 6940 §6.1.2: we own the id and it is absent). */
+  #refusedNow(id: TransactionId, r: OriginateResult): void {
+    if (r.status !== 'refused') return;
+    const p = this.#transactions.complete(id);
+    p?.context.callback(failure(r.errorCode, `${ErrorCode.describe(r.errorCode)}: ${r.reason}`));
   }
 
   /** Retransmits what is due and fails what has used all its transmissions. */
@@ -81,13 +88,8 @@ export class Requester {
     for (const p of retransmit) {
       this.#sender.stats.retransmissions++;
       // Re-routed on every attempt: the next hop may have changed (RFC 6940 §6.2.1).
-      this.#sender.originate(
-        p.context.header,
-        p.context.payload,
-        p.context.spec.code,
-        p.context.spec.via,
-        now,
-      );
+      const c = p.context;
+      this.#refusedNow(p.id, this.#sender.originate(c.header, c.payload, c.spec.code, c.spec.via, now));
     }
     for (const p of failed) {
       p.context.callback(failure(ErrorCode.Error_Request_Timeout, 'no answer after all retransmissions'));

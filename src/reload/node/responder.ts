@@ -198,7 +198,8 @@ export class Responder {
     };
     const code =
       payload.length >= 2 ? ((payload[0] as number) << 8) | (payload[1] as number) : MessageCode.error;
-    if (!this.#sender.originate(header, payload, code, undefined, now))
+    if (this.#sender.originate(header, payload, code, undefined, now).status !== 'sent') {
       this.#sender.stats.drop('answer not routable');
+    }
   }
 }

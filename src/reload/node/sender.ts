@@ -41,8 +41,17 @@ export interface Sender {
     code: number,
     via: LinkId | undefined,
     now: number,
-  ): boolean;
+  ): OriginateResult;
 }
+
+/**
+ * What became of a message this node originates: sent (or queued for local delivery), not routable yet
+ * (a request's retransmission tries again), or refused for good by our own routing (answer it now).
+ */
+export type OriginateResult =
+  | { readonly status: 'sent' }
+  | { readonly status: 'later'; readonly reason: string }
+  | { readonly status: 'refused'; readonly errorCode: number; readonly reason: string };
 
 /** A message delivered to this node after routing and reassembly. */
 export interface LocalDelivery {

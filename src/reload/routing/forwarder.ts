@@ -19,8 +19,11 @@ export type RouteDecision =
       readonly next: NodeId;
       readonly header: ForwardingHeader;
     }
-  /** Answer the request with an error (RFC 6940 §6.3.3.1). Only ever decided for requests. */
-  | { readonly action: 'error'; readonly code: number; readonly reason: string }
+  /**
+   * Answer the request with an error (RFC 6940 §6.3.3.1). Only ever decided for requests. `definitive`
+   * marks answers that retrying cannot change (this node owns the id and it is not there).
+   */
+  | { readonly action: 'error'; readonly code: number; readonly reason: string; readonly definitive?: true }
   /** Discard silently (RFC 6940 says so, or no answer can be routed). */
   | { readonly action: 'drop'; readonly reason: string };
 
@@ -150,10 +153,11 @@ function forwardTowardNode(
   if (env.linkTo(target) !== undefined) return forwardVia(env, msg, list, target, fail);
   // RFC 6940 §6.1.2: a Node-ID in our range that is not us and not connected cannot be reached.
   if (env.coversNodeId(target)) {
-    return fail(
+    const d = fail(
       ErrorCode.Error_Not_Found,
       `node ${nodeIdToHex(target, env.nodeIdLength)} is not in the overlay`,
     );
+    return d.action === 'error' ? { ...d, definitive: true } : d;
   }
   return forwardVia(env, msg, list, env.nextHopToward(target, msg.previousHop), fail);
 }

@@ -175,6 +175,15 @@ describe('MessageTransport: symmetric recursive routing end to end', () => {
     assert.equal(absent.errorCode, ErrorCode.Error_Not_Found);
   });
 
+  it('fails at once, without retransmitting, a request to an absent Node-ID in its own range', () => {
+    const w = world();
+    const got = send(w, w.t.A, [{ type: 'node', id: 50n as NodeId }]);
+    assert.equal(got.length, 1, 'answered during the call, not after 15 s');
+    assert.equal(got[0]?.ok === false && got[0].errorCode, ErrorCode.Error_Not_Found);
+    assert.equal(w.t.A.pendingRequests, 0);
+    assert.equal(w.t.A.stats.retransmissions, 0);
+  });
+
   it('answers a request with a stale configuration sequence with Error_Config_Too_Old', () => {
     const w = world();
     echo(w.t.B);
