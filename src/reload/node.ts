@@ -102,7 +102,10 @@ export interface ReloadNodeEvents {
   [event: string]: unknown;
 }
 
-type NodeTimer = 'partition';
+/** `partition`: the next partition check; `probe:<link>`: close a link opened only for a partition probe. */
+type NodeTimer = 'partition' | `probe:${number}`;
+/** How long a partition probe's bootstrap link stays open before it is closed (unless it became useful). */
+const PROBE_LINK_GRACE = 15_000;
 
 export class ReloadNode {
   readonly transport: MessageTransport;
@@ -226,8 +229,18 @@ export class ReloadNode {
   #onBootstrapLink(link: LinkId, peer: NodeId): void {
     const state = this.chord.state;
     if (state === 'init') this.chord.join(link, this.#now);
-    else if (state === 'joined') this.chord.probeThrough(link);
-    void peer;
+    else if (state === 'joined') {
+      this.chord.probeThrough(link, peer);
+      this.#timers.set(`probe:${link}`, this.#now + PROBE_LINK_GRACE);
+    }
+  }
+
+  /** A link opened to probe for a partition that did not become a routing-table member is closed. */
+  #closeProbeLink(link: LinkId): void {
+    const peer = this.transport.connections.get(link)?.peer;
+    if (peer !== undefined && !this.chord.table.has(peer)) {
+      this.transport.closeLink(link, 'partition probe done');
+    }
   }
 
   #onBootstrapExhausted(): void {
@@ -311,6 +324,8 @@ export class ReloadNode {
       if (t === 'partition' && this.chord.state === 'joined') {
         this.bootstrap.round(now);
         this.#armPartitionCheck(now);
+      } else if (t.startsWith('probe:')) {
+        this.#closeProbeLink(Number(t.slice(6)) as LinkId);
       }
     }
   }

@@ -25,6 +25,8 @@ export class MemNet {
   readonly #nodes = new Map<string, { t: MessageTransport; id: NodeId }>();
   readonly #pipes = new Map<MessageTransport, Map<LinkId, Pipe>>();
   now = 0;
+  /** Addresses (`host` or `host:port`) whose connection attempts fail, as if unreachable. */
+  readonly unreachable = new Set<string>();
   /** Return true to lose this data frame (see #deliverFrames). */
   loss: (from: MessageTransport, bytes: Uint8Array) => boolean = () => false;
   delivered = 0;
@@ -56,7 +58,11 @@ export class MemNet {
     switch (o.type) {
       case 'connect': {
         const target = this.#nodes.get(o.host) ?? this.#nodes.get(`${o.host}:${o.port}`);
-        if (target === undefined) {
+        if (
+          target === undefined ||
+          this.unreachable.has(o.host) ||
+          this.unreachable.has(`${o.host}:${o.port}`)
+        ) {
           t.linkClosed(o.link, 'no such host', this.now);
           return;
         }

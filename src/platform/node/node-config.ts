@@ -8,6 +8,9 @@ import type { ReloadNodeConfig } from '../../reload/node.js';
  * OverlayConfig (the overlay's document, RFC 6940 §11.1) plus the command line → the node's configuration.
  * Pure, so what a document means for a peer is testable without starting one.
  */
+/** How often a joined peer checks its bootstrap nodes for a partitioned ring. */
+export const PARTITION_CHECK_INTERVAL = 60 * second;
+
 export interface LocalSettings {
   /** The advertised (concrete) address of our listener. */
   readonly listen: HostPort;
@@ -42,6 +45,8 @@ export function nodeConfigFrom(config: OverlayConfig, local: LocalSettings): Rel
       reactive: c.reactive,
     },
     softwareVersion: local.softwareVersion,
+    // RFC 6940 §10.7.4.3: re-contact the bootstrap nodes now and then to detect a partitioned ring.
+    partitionCheckInterval: PARTITION_CHECK_INTERVAL,
     // RFC 6940 §11.1 kind-blocks and our replica count (§10.4: two copies besides the responsible peer).
     storage: { kinds: config.kinds, replicaCount: config.replicaCount },
   };

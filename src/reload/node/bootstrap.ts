@@ -37,7 +37,10 @@ export class Bootstrapper {
   readonly #log: Logger;
   readonly #timers = new TimerTable<'round'>();
   readonly #inFlight = new Map<LinkId, HostPort>();
+  /** The link each bootstrap address gave us, so a later round does not dial an address we still hold. */
+  readonly #linkOf = new Map<string, LinkId>();
   #roundFailures = 0;
+  #roundSize = 0;
   #backoff: number;
   #peers: HostPort[];
 
@@ -75,7 +78,14 @@ export class Bootstrapper {
       return;
     }
     this.#roundFailures = 0;
-    for (const p of this.#peers) {
+    const todo = this.#peers.filter((p) => {
+      const link = this.#linkOf.get(key(p));
+      return link === undefined || this.#t.connections.get(link)?.state !== 'up';
+    });
+    // Every bootstrap address is still linked: nothing new to learn this round.
+    if (todo.length === 0) return;
+    this.#roundSize = todo.length;
+    for (const p of todo) {
       this.#log.info({ bootstrap: `${p.host}:${p.port}` }, 'bootstrap: connecting');
       const link = this.#t.connect(p.host, p.port, undefined, 'bootstrap', now);
       this.#inFlight.set(link, p);
@@ -99,6 +109,7 @@ export class Bootstrapper {
     const address = this.#inFlight.get(link);
     if (address === undefined) return;
     this.#inFlight.delete(link);
+    this.#linkOf.set(key(address), link);
     this.#log.info(
       { bootstrap: `${address.host}:${address.port}`, peer: peer.toString(16) },
       'bootstrap: connected',
@@ -112,7 +123,7 @@ export class Bootstrapper {
     this.#inFlight.delete(link);
     this.#roundFailures++;
     this.#log.info({ bootstrap: `${address.host}:${address.port}`, reason }, 'bootstrap: attempt failed');
-    if (this.#inFlight.size === 0 && this.#roundFailures === this.#peers.length) {
+    if (this.#inFlight.size === 0 && this.#roundFailures === this.#roundSize) {
       this.events.emit('exhausted', { attempts: this.#roundFailures });
     }
   }
@@ -124,6 +135,10 @@ export class Bootstrapper {
   nextDeadline(): number | undefined {
     return this.#timers.nextDeadline();
   }
+}
+
+function key(p: HostPort): string {
+  return `${p.host}|${p.port}`;
 }
 
 function dedupe(list: readonly HostPort[]): HostPort[] {

@@ -177,7 +177,7 @@ export class ChordTopology implements TopologyRouting {
    * A link to an already-joined overlay came up again (partition check, RFC 6940 §10.7.4.?): ask who owns
    * our id + 1 through it; if that is a better successor than ours, attach to it and merge.
    */
-  probeThrough(via: LinkId): void {
+  probeThrough(via: LinkId, viaPeer: NodeId): void {
     if (this.#state !== 'joined') return;
     const dest: Destination = {
       type: 'resource',
@@ -191,8 +191,9 @@ export class ChordTopology implements TopologyRouting {
         via,
       },
       (r) => {
+        // The owner lives in the other ring: our Attach must go through the link we probed over.
         const who = r.ok ? r.signer.nodeId : undefined;
-        if (who !== undefined) this.#consider(who);
+        if (who !== undefined) this.#consider(who, viaPeer);
       },
     );
   }
