@@ -17,9 +17,9 @@ describe('ReloadNode: partition checks (RFC 6940 §10.7.4.3)', () => {
     const before = o.nodes.map((n) => n.transport.connections.size);
     o.net.advance(o.net.now + 20 * 60_000);
     const after = o.nodes.map((n) => n.transport.connections.size);
-    after.forEach((c, i) =>
-      assert.ok(c <= (before[i] ?? 0) + 1, `node ${i}: ${before[i]} → ${c} connections`),
-    );
+    after.forEach((c, i) => {
+      assert.ok(c <= (before[i] ?? 0) + 1, `node ${i}: ${before[i]} → ${c} connections`);
+    });
     assert.deepEqual(ringErrors(o.nodes), []);
   });
 
