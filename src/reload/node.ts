@@ -10,6 +10,7 @@ import { pingAns, pingReq } from './messages/ping.js';
 import { probeAns, probeReq } from './messages/probe.js';
 import { AttachService, type HostPort } from './node/attach.js';
 import { Bootstrapper } from './node/bootstrap.js';
+import { ConfigUpdates, type InstalledConfiguration } from './node/config-update.js';
 import { Diagnostics, type TraceResult } from './node/diagnostics.js';
 import { MessageTransport, type MessageTransportOptions } from './node/message-transport.js';
 import type { MessageSecurity } from './node/ports.js';
@@ -40,6 +41,8 @@ export interface ReloadNodeDeps {
   readonly security: MessageSecurity;
   readonly random: Random;
   readonly log: Logger;
+  /** The signed configuration in force: with it the node takes and spreads ConfigUpdates (RFC 6940 §6.5.4). */
+  readonly configuration?: InstalledConfiguration;
 }
 
 export interface NodeStatus {
@@ -69,6 +72,8 @@ export class ReloadNode {
   readonly attach: AttachService;
   readonly bootstrap: Bootstrapper;
   readonly diagnostics: Diagnostics;
+  /** ConfigUpdate handling; undefined when the node was given no configuration document. */
+  readonly configUpdates: ConfigUpdates | undefined;
   readonly events = new TypedEmitter<ReloadNodeEvents>();
   readonly config: ReloadNodeConfig;
   readonly #deps: ReloadNodeDeps;
@@ -88,6 +93,10 @@ export class ReloadNode {
         chordRef?.nextHopToward(t, usable, exclude),
     };
     this.transport = new MessageTransport(config, { ...deps, topology });
+    this.configUpdates =
+      deps.configuration === undefined
+        ? undefined
+        : new ConfigUpdates(this.transport, deps.configuration, deps.log.child({ part: 'config' }));
     this.attach = new AttachService(this.transport, { listen: config.listen }, deps.random, deps.log);
     this.bootstrap = new Bootstrapper(
       this.transport,

@@ -17,8 +17,16 @@ import type { IncomingRequest, RequestHandler } from './types.js';
  * answers and errors travel back along the request's path (RFC 6940 §6.2.2).
  */
 export interface ResponderEvents {
-  /** A request whose configuration_sequence differs from ours (RFC 6940 §6.3.2.1). */
-  'config-mismatch': { readonly theirs: number; readonly peer: NodeId | undefined };
+  /**
+   * A request whose configuration_sequence differs from ours (RFC 6940 §6.3.2.1). `peer` is the link it
+   * came over, `origin` the node that signed it (the one a ConfigUpdate must reach), `now` its arrival.
+   */
+  'config-mismatch': {
+    readonly theirs: number;
+    readonly peer: NodeId | undefined;
+    readonly origin: NodeId;
+    readonly now: number;
+  };
   [event: string]: unknown;
 }
 
@@ -70,7 +78,7 @@ export class Responder {
       return;
     }
     this.#answers.begin(txid, now);
-    const rejection = this.#check(d, contents);
+    const rejection = this.#check(d, contents, signer.nodeId, now);
     if (rejection !== undefined) {
       this.sendError(d.header, d.previousHop, rejection[0], rejection[1], now);
       return;
@@ -90,12 +98,17 @@ export class Responder {
     }
   }
 
-  #check(d: LocalDelivery, contents: MessageContents): [number, string] | undefined {
+  #check(
+    d: LocalDelivery,
+    contents: MessageContents,
+    origin: NodeId,
+    now: number,
+  ): [number, string] | undefined {
     const theirs = d.header.configurationSequence;
     const ours = this.#configurationSequence;
     if (theirs !== ours && contents.code !== MessageCode.config_update_req) {
       // RFC 6940 §6.3.2.1: sequence numbers compare modulo 2^16 (TCP style).
-      this.events.emit('config-mismatch', { theirs, peer: d.previousHop });
+      this.events.emit('config-mismatch', { theirs, peer: d.previousHop, origin, now });
       const older = ((ours - theirs) & 0xffff) < 0x8000;
       return [
         older ? ErrorCode.Error_Config_Too_Old : ErrorCode.Error_Config_Too_New,

@@ -35,6 +35,11 @@ export interface RequestSpec {
   readonly retransmitInterval?: number;
   /** Fewer transmissions (1 = no end-to-end retransmission, for liveness probes). */
   readonly maxTransmissions?: number;
+  /**
+   * The forwarding header's configuration_sequence instead of ours: a ConfigUpdate carries 65535 so that
+   * a receiver with any sequence accepts it (RFC 6940 §6.3.2.1).
+   */
+  readonly configurationSequence?: number;
 }
 
 export interface Answer {
