@@ -2,7 +2,7 @@ import { type NodeId, nodeIdFromBigInt } from '../../src/core/ids.js';
 import { nullLogger } from '../../src/core/logger.js';
 import { SeededRandom } from '../../src/core/random.js';
 import type { HostPort } from '../../src/reload/node/attach.js';
-import { ReloadNode } from '../../src/reload/node.js';
+import { ReloadNode, type ReloadNodeDeps } from '../../src/reload/node.js';
 import { DEFAULT_CHORD_OPTIONS } from '../../src/reload/topology/chord/chord.js';
 import { fakeSecurity } from './fake-security.js';
 import { MemNet } from './mem-net.js';
@@ -14,7 +14,19 @@ export interface Overlay {
   readonly addr: Map<ReloadNode, HostPort>;
 }
 
-export function makeNode(id: NodeId, listen: HostPort, bootstrap: HostPort[], seed: number): ReloadNode {
+/** Per-node additions: a configuration document (ConfigUpdate tests) and a larger message limit. */
+export interface NodeOverrides {
+  readonly configuration?: ReloadNodeDeps['configuration'];
+  readonly maxMessageSize?: number;
+}
+
+export function makeNode(
+  id: NodeId,
+  listen: HostPort,
+  bootstrap: HostPort[],
+  seed: number,
+  overrides: NodeOverrides = {},
+): ReloadNode {
   return new ReloadNode(
     {
       overlayName: 'test.p2psip',
@@ -22,18 +34,24 @@ export function makeNode(id: NodeId, listen: HostPort, bootstrap: HostPort[], se
       configurationSequence: 1,
       nodeIdLength: 16,
       initialTtl: 100,
-      maxMessageSize: 5000,
+      maxMessageSize: overrides.maxMessageSize ?? 5000,
       reliabilityTimer: 3000,
       listen,
       bootstrap,
       partitionCheckInterval: 60_000,
       chord: { ...DEFAULT_CHORD_OPTIONS, updateInterval: 30_000, fingerInterval: 10_000 },
     },
-    { localId: id, security: fakeSecurity(id), random: new SeededRandom(seed), log: nullLogger },
+    {
+      localId: id,
+      security: fakeSecurity(id),
+      random: new SeededRandom(seed),
+      log: nullLogger,
+      ...(overrides.configuration === undefined ? {} : { configuration: overrides.configuration }),
+    },
   );
 }
 
-export function overlay(n: number, seed = 1): Overlay {
+export function overlay(n: number, seed = 1, overrides: (i: number) => NodeOverrides = () => ({})): Overlay {
   const net = new MemNet();
   const rnd = new SeededRandom(seed);
   const boot: HostPort = { host: '10.0.0.1', port: 6084 };
@@ -48,7 +66,7 @@ export function overlay(n: number, seed = 1): Overlay {
         ((1n << 128n) - 1n),
     );
     const listen = { host: `10.0.0.${i + 1}`, port: 6084 };
-    const node = makeNode(id, listen, [boot], seed * 1000 + i);
+    const node = makeNode(id, listen, [boot], seed * 1000 + i, overrides(i));
     net.add(`${listen.host}:${listen.port}`, node);
     nodes.push(node);
     addr.set(node, listen);

@@ -9,6 +9,7 @@ import { parseOverlayConfig } from '../config/parse.js';
 import { CONFIG_UPDATE_ANY_SEQUENCE, isNewerSequence } from '../config/sequence.js';
 import { unsupportedFeatures } from '../config/supported.js';
 import { ErrorCode, MessageCode } from '../messages/codes.js';
+import type { Destination } from '../messages/common.js';
 import { configUpdateAns, configUpdateReq } from '../messages/config-update.js';
 import {
   type VerifiedConfiguration,
@@ -100,7 +101,9 @@ export class ConfigUpdates {
     this.#resetKinds(current, new Map());
     transport.setConfigurationSequence(current.config.sequence);
     transport.handle(MessageCode.config_update_req, (req) => this.#onRequest(req));
-    transport.responder.events.on('config-mismatch', (e) => this.#onMismatch(e.theirs, e.origin, e.now));
+    transport.responder.events.on('config-mismatch', (e) =>
+      this.#onMismatch(e.theirs, e.origin, e.path, e.now),
+    );
   }
 
   get config(): OverlayConfig {
@@ -130,13 +133,16 @@ export class ConfigUpdates {
     return v.config;
   }
 
-  /** Sends our document to `node` (RFC 6940 §6.5.4), at most once per resendInterval for one sequence. */
-  push(node: NodeId, now: number): void {
+  /**
+   * Sends our document to `node` (RFC 6940 §6.5.4), at most once per resendInterval for one sequence.
+   * `path` is a destination list ending at `node` (default: route to its Node-ID).
+   */
+  push(node: NodeId, now: number, path: readonly Destination[] = [{ type: 'node', id: node }]): void {
     const seq = this.#current.config.sequence;
     if (!this.#pushes.allow(`${node.toString(16)}/${seq}`, now)) return;
     this.#transport.request(
       {
-        destination: [{ type: 'node', id: node }],
+        destination: path,
         code: MessageCode.config_update_req,
         body: encode(configUpdateReq, { type: 'config', configData: this.#current.document }),
         configurationSequence: CONFIG_UPDATE_ANY_SEQUENCE,
@@ -231,10 +237,10 @@ export class ConfigUpdates {
    * ConfigUpdate message to update the requesting node". A request that is newer than us means we are
    * the one behind.
    */
-  #onMismatch(theirs: number, origin: NodeId, now: number): void {
+  #onMismatch(theirs: number, origin: NodeId, path: readonly Destination[], now: number): void {
     const ours = this.#current.config.sequence;
     if (isNewerSequence(ours, theirs)) {
-      this.push(origin, now);
+      this.push(origin, now, path);
       return;
     }
     if (!this.#outdated.allow(String(theirs), now)) return;

@@ -2,6 +2,7 @@ import { TypedEmitter } from '../../core/events.js';
 import type { NodeId } from '../../core/ids.js';
 import { CodecError, encode } from '../../wire/index.js';
 import { ErrorCode, ForwardingOptionFlag, isRequestCode, MessageCode } from '../messages/codes.js';
+import type { Destination } from '../messages/common.js';
 import type { MessageContents, MessageExtension } from '../messages/contents.js';
 import { errorResponse } from '../messages/error.js';
 import type { ForwardingHeader } from '../messages/header.js';
@@ -19,12 +20,14 @@ import type { IncomingRequest, RequestHandler } from './types.js';
 export interface ResponderEvents {
   /**
    * A request whose configuration_sequence differs from ours (RFC 6940 §6.3.2.1). `peer` is the link it
-   * came over, `origin` the node that signed it (the one a ConfigUpdate must reach), `now` its arrival.
+   * came over, `origin` the node that signed it (the one a ConfigUpdate must reach), `path` the way back
+   * to it (its via list reversed, which also reaches a node that has not joined yet), `now` its arrival.
    */
   'config-mismatch': {
     readonly theirs: number;
     readonly peer: NodeId | undefined;
     readonly origin: NodeId;
+    readonly path: readonly Destination[];
     readonly now: number;
   };
   [event: string]: unknown;
@@ -108,7 +111,8 @@ export class Responder {
     const ours = this.#configurationSequence;
     if (theirs !== ours && contents.code !== MessageCode.config_update_req) {
       // RFC 6940 §6.3.2.1: sequence numbers compare modulo 2^16 (TCP style).
-      this.events.emit('config-mismatch', { theirs, peer: d.previousHop, origin, now });
+      const path = answerPath(d.header, d.previousHop);
+      this.events.emit('config-mismatch', { theirs, peer: d.previousHop, origin, path, now });
       const older = ((ours - theirs) & 0xffff) < 0x8000;
       return [
         older ? ErrorCode.Error_Config_Too_Old : ErrorCode.Error_Config_Too_New,
