@@ -1,4 +1,4 @@
-import { type KeyObject, randomBytes } from 'node:crypto';
+import { createPublicKey, type KeyObject, randomBytes } from 'node:crypto';
 import { bytesEqual } from '../../core/bytes.js';
 import { errorMessage, LocalError } from '../../core/errors.js';
 import { type NodeId, nodeIdFromBytes } from '../../core/ids.js';
@@ -189,8 +189,36 @@ export async function parseCertificateRequest(der: Uint8Array): Promise<Certific
   } catch (e) {
     throw new LocalError('ERR_BAD_INPUT', `bad certificate request: ${errorMessage(e)}`, { cause: e });
   }
+  const subjectPublicKey = new Uint8Array(csr.publicKey.rawData);
+  checkSigningKey(subjectPublicKey);
   const ext = csr.getExtension(SUBJECT_ALT_NAME_OID);
   const san = ext === null ? undefined : new x509.SubjectAlternativeNameExtension(ext.rawData);
   const email = san?.names.items.find((n) => n.type === 'email')?.value;
-  return { subjectPublicKey: new Uint8Array(csr.publicKey.rawData), userName: email };
+  return { subjectPublicKey, userName: email };
+}
+
+/**
+ * A node signs every message with its certificate's key (RFC 6940 §6.3.4), so the CA certifies only keys
+ * RELOAD signatures can use: RSA of at least 2048 bits (the mandatory algorithm) or ECDSA P-256.
+ */
+function checkSigningKey(spki: Uint8Array): void {
+  let key: KeyObject;
+  try {
+    key = createPublicKey({ key: Buffer.from(spki), format: 'der', type: 'spki' });
+  } catch (e) {
+    throw new LocalError(
+      'ERR_BAD_INPUT',
+      `bad certificate request: its key is unreadable: ${errorMessage(e)}`,
+    );
+  }
+  const d = key.asymmetricKeyDetails;
+  const rsa = key.asymmetricKeyType === 'rsa' && (d?.modulusLength ?? 0) >= 2048;
+  const p256 =
+    key.asymmetricKeyType === 'ec' && (d?.namedCurve === 'prime256v1' || d?.namedCurve === 'P-256');
+  if (!rsa && !p256) {
+    throw new LocalError(
+      'ERR_BAD_INPUT',
+      'bad certificate request: the key must be RSA (2048 bits or more) or EC P-256',
+    );
+  }
 }
