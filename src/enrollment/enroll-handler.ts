@@ -13,7 +13,7 @@ import type { AllocationsFile, NodeIdAllocations } from './allocations.js';
 import type { HttpRequest, HttpResponse } from './http.js';
 import { FormError, type FormPart, parseForm } from './multipart.js';
 import { checkPassword } from './passwords.js';
-import { type ENROLLMENT_LIMITS, type EnrollmentToken, MEDIA } from './protocol.js';
+import { type EnrollmentLimits, type EnrollmentToken, MEDIA } from './protocol.js';
 import { certificateUserName, findUser, isAccountName, type UsersFile } from './users.js';
 
 /**
@@ -29,7 +29,7 @@ export interface EnrollDeps {
   readonly saveAllocations: (file: AllocationsFile) => Promise<void>;
   /** Cryptographically random Node-IDs (RFC 6940 §11.3). */
   readonly freshNodeId: (nodeIdLength: number) => NodeId;
-  readonly limits: typeof ENROLLMENT_LIMITS;
+  readonly limits: EnrollmentLimits;
   readonly log: Logger;
 }
 

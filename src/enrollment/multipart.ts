@@ -32,7 +32,7 @@ const HEADER_END = utf8('\r\n\r\n');
 
 /** The boundary of a `multipart/form-data; boundary=...` Content-Type (RFC 2046 §5.1.1: 1–70 characters). */
 export function formBoundary(contentType: string | undefined): string {
-  const m = /^\s*multipart\/form-data\s*;(.*)$/i.exec(contentType ?? '');
+  const m = /^\s*multipart\/form-data\s*(?:;(.*))?$/i.exec(contentType ?? '');
   if (m === null) throw new FormError('the body is not multipart/form-data');
   const b = /(?:^|;)\s*boundary\s*=\s*(?:"([^"]{1,70})"|([^\s;"]{1,70}))\s*(?:;|$)/i.exec(m[1] ?? '');
   const boundary = b?.[1] ?? b?.[2];

@@ -43,7 +43,15 @@ export function describeToken(body: string): string {
     : `${token}: ${known}`;
 }
 
-export const ENROLLMENT_LIMITS = Object.freeze({
+export interface EnrollmentLimits {
+  readonly maxBodyBytes: number;
+  readonly maxNodeIds: number;
+  readonly maxKeysPerUser: number;
+  readonly maxConcurrent: number;
+  readonly certificateValidityMs: number;
+}
+
+export const ENROLLMENT_LIMITS: EnrollmentLimits = Object.freeze({
   /** A PKCS#10 request is about 1 KB; the whole form, with user name and password, fits in 64 KiB. */
   maxBodyBytes: 64 * 1024,
   /** Node-IDs one certificate may carry (the form's `nodeids`). */

@@ -9,7 +9,14 @@ import type { AllocationsFile, NodeIdAllocations } from './allocations.js';
 import { BootstrapRegistry, parseAnnouncement, verifyAnnouncement } from './announcement.js';
 import { handleEnrollment } from './enroll-handler.js';
 import type { HttpRequest, HttpResponse } from './http.js';
-import { BOOTSTRAP_PATH, CONFIG_PATH, ENROLL_PATHS, ENROLLMENT_LIMITS, MEDIA } from './protocol.js';
+import {
+  BOOTSTRAP_PATH,
+  CONFIG_PATH,
+  ENROLL_PATHS,
+  ENROLLMENT_LIMITS,
+  type EnrollmentLimits,
+  MEDIA,
+} from './protocol.js';
 import type { UsersFile } from './users.js';
 
 /**
@@ -38,7 +45,7 @@ export interface EnrollmentServiceDeps {
   readonly log: Logger;
   /** Default: node:crypto random Node-IDs. Tests may pass their own. */
   readonly freshNodeId?: (nodeIdLength: number) => NodeId;
-  readonly limits?: Partial<typeof ENROLLMENT_LIMITS>;
+  readonly limits?: Partial<EnrollmentLimits>;
   readonly bootstrap?: BootstrapRegistry;
 }
 
@@ -51,7 +58,7 @@ const text = (status: number, body: string, headers?: Record<string, string>): H
 
 export class EnrollmentService {
   readonly #deps: EnrollmentServiceDeps;
-  readonly #limits: typeof ENROLLMENT_LIMITS;
+  readonly #limits: EnrollmentLimits;
   readonly #bootstrap: BootstrapRegistry;
   #inFlight = 0;
 
@@ -61,7 +68,7 @@ export class EnrollmentService {
     this.#bootstrap = deps.bootstrap ?? new BootstrapRegistry();
   }
 
-  get limits(): typeof ENROLLMENT_LIMITS {
+  get limits(): EnrollmentLimits {
     return this.#limits;
   }
 
