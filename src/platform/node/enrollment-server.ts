@@ -162,8 +162,13 @@ export async function startEnrollmentServer(o: EnrollmentServerOptions): Promise
     },
   );
   server.maxConnections = o.maxConnections ?? 256;
-  // A connection that goes quiet (no request, or a stalled body) is dropped too.
-  server.setTimeout(requestTimeout, (socket) => socket.destroy());
+  // headersTimeout only runs once a request has begun: a client that completes TLS and then says nothing
+  // would hold its connection for ever. Any connection quiet for that long is dropped (node:http leaves
+  // this socket timeout alone unless server.timeout is set, and resets it only between keep-alive requests,
+  // where keepAliveTimeout takes over).
+  server.on('secureConnection', (socket) => {
+    socket.setTimeout(Math.ceil(requestTimeout / 2), () => socket.destroy());
+  });
 
   async function serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const body = await readBody(req, res, service.limits.maxBodyBytes);
