@@ -190,6 +190,9 @@ export class ConfigUpdates {
     } catch (e) {
       if (!(e instanceof LocalError)) throw e;
       this.#refuse(req, ErrorCode.Error_Forbidden, e.message);
+      // RFC 6940 §6.5.4.2: a node that "misses enough ConfigUpdates that include key changes" can no
+      // longer verify new ones; its recovery is to fetch the document the way it bootstrapped.
+      if (offered !== undefined) this.#outdatedBy(offered, req.signer.nodeId, req.now);
       return;
     }
     this.#install(v, req.signer.nodeId, req.now);
@@ -239,11 +242,14 @@ export class ConfigUpdates {
    */
   #onMismatch(theirs: number, origin: NodeId, path: readonly Destination[], now: number): void {
     const ours = this.#current.config.sequence;
-    if (isNewerSequence(ours, theirs)) {
-      this.push(origin, now, path);
-      return;
-    }
-    if (!this.#outdated.allow(String(theirs), now)) return;
+    if (isNewerSequence(ours, theirs)) this.push(origin, now, path);
+    else this.#outdatedBy(theirs, origin, now);
+  }
+
+  /** Tells the driver (once per sequence and interval) that `origin` runs a newer configuration. */
+  #outdatedBy(theirs: number, origin: NodeId, now: number): void {
+    const ours = this.#current.config.sequence;
+    if (!isNewerSequence(theirs, ours) || !this.#outdated.allow(String(theirs), now)) return;
     this.#log.info({ theirs, ours, origin: this.#hex(origin) }, 'a node runs a newer configuration');
     this.events.emit('outdated', {
       theirs,

@@ -140,6 +140,7 @@ describe('ConfigUpdate on an in-memory overlay (RFC 6940 §6.5.4, §6.3.2.1)', (
     const [a, b] = o.nodes as [ReloadNode, ReloadNode];
     const seen = record(o.nodes, 'installed');
     const rejected = record([b], 'rejected');
+    const outdated = record([b], 'outdated');
     const mallory = await f.issue(`mallory@${SIGNED_OVERLAY}`);
     const forged = send(o, a, b, configBody(f.sign({ ...f.config, sequence: 4 }, mallory)));
     assert.ok(!forged.ok);
@@ -157,6 +158,11 @@ describe('ConfigUpdate on an in-memory overlay (RFC 6940 §6.5.4, §6.3.2.1)', (
     assert.equal(tampered.errorCode, ErrorCode.Error_Forbidden);
     assert.equal(seen.length, 0);
     assert.equal(rejected.length, 3);
+    // A document it cannot verify that claims to be newer: fetch the real one from the server (once).
+    assert.deepEqual(
+      outdated.map(({ e }) => e.theirs),
+      [4],
+    );
     assert.deepEqual(
       sequences(o),
       o.nodes.map(() => [3, 3]),
