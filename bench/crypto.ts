@@ -1,4 +1,5 @@
 import { kindId, nodeIdFromHex, resourceIdFromHex, type TransactionId } from '../src/core/ids.js';
+import { newSelfSignedOverlay } from '../src/reload/config/new-overlay.js';
 import {
   type Body,
   decodeForwarded,
@@ -19,6 +20,7 @@ import type { KeyAlgorithm } from '../src/reload/security/algorithms.js';
 import { createSelfSignedIdentity } from '../src/reload/security/identity.js';
 import { signMessage, verifyMessage } from '../src/reload/security/message-signing.js';
 import { X509Signer } from '../src/reload/security/signer.js';
+import { trustSettingsFromConfig } from '../src/reload/security/trust.js';
 import { X509Verifier } from '../src/reload/security/verifier.js';
 import { encode } from '../src/wire/index.js';
 import { type Bench, cpuOpsPerSecond, formatRate, table } from './harness.js';
@@ -52,14 +54,9 @@ async function party(alg: KeyAlgorithm): Promise<Party> {
     now: NOW,
     keyAlgorithm: alg,
   });
-  const verifier = new X509Verifier({
-    overlay: OVERLAY,
-    nodeIdLength: 16,
-    selfSignedPermitted: true,
-    selfSignedDigest: 'sha256',
-    rootCerts: [],
-    badNodes: [],
-  });
+  const verifier = new X509Verifier(
+    trustSettingsFromConfig(newSelfSignedOverlay({ name: OVERLAY, bootstrapNodes: [], now: NOW })),
+  );
   return { signer: new X509Signer(id, 16), verifier };
 }
 

@@ -1,5 +1,6 @@
 import { LocalError } from '../core/errors.js';
 import { type NodeId, nodeIdFromHex, nodeIdToHex } from '../core/ids.js';
+import { usersObject } from './json-file.js';
 
 /**
  * Which Node-IDs the enrolment server gave whom (nodeids.json). RFC 6940 §11.3: the server "SHOULD maintain
@@ -79,25 +80,10 @@ function bad(message: string): LocalError {
 }
 
 export function parseAllocationsFile(text: string, nodeIdLength: number): AllocationsFile {
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    throw bad('not JSON');
-  }
-  const o = json as { version?: unknown; users?: unknown };
-  if (
-    typeof o !== 'object' ||
-    o === null ||
-    o.version !== 1 ||
-    typeof o.users !== 'object' ||
-    o.users === null
-  ) {
-    throw bad('want {"version": 1, "users": {...}}');
-  }
+  const all = usersObject(text, 'Node-ID allocations file');
   const hex = new RegExp(`^[0-9a-f]{${2 * nodeIdLength}}$`);
   const users: Record<string, Allocation[]> = Object.create(null);
-  for (const [user, list] of Object.entries(o.users as Record<string, unknown>)) {
+  for (const [user, list] of Object.entries(all)) {
     if (!Array.isArray(list)) throw bad(`${JSON.stringify(user)} is not a list`);
     users[user] = list.map((a: unknown) => {
       const r = a as { key?: unknown; nodeIds?: unknown };

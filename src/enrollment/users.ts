@@ -1,6 +1,7 @@
 import { tryFromBase64 } from '../core/bytes.js';
 import { LocalError } from '../core/errors.js';
 import { isUserName } from '../reload/security/node-certificate.js';
+import { usersObject } from './json-file.js';
 import { isScryptParameters, type PasswordHash } from './passwords.js';
 
 /**
@@ -52,17 +53,8 @@ function isHash(v: unknown): v is PasswordHash {
 }
 
 export function parseUsersFile(text: string): UsersFile {
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    throw bad('not JSON');
-  }
-  const o = json as { version?: unknown; users?: unknown };
-  if (typeof o !== 'object' || o === null || o.version !== 1)
-    throw bad('want {"version": 1, "users": {...}}');
-  if (typeof o.users !== 'object' || o.users === null || Array.isArray(o.users)) throw bad('no users object');
-  const entries = Object.entries(o.users as Record<string, unknown>);
+  const all = usersObject(text, 'users file');
+  const entries = Object.entries(all);
   if (entries.length > MAX_USERS) throw bad(`more than ${MAX_USERS} users`);
   // No prototype: an account named __proto__ stays an account.
   const users: Record<string, PasswordHash> = Object.create(null);

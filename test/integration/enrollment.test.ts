@@ -14,7 +14,7 @@ import { loadOrCreateIdentity } from '../../src/platform/node/identity-files.js'
 import { certificateFromPem, parseCertificate } from '../../src/reload/security/certificate.js';
 import { verifyConfigurationDocument } from '../../src/reload/security/config-signature.js';
 import { checkNodeCertificate, trustSettingsFromConfig } from '../../src/reload/security/trust.js';
-import { BIN, p2psip } from '../support/cli.js';
+import { BIN, createCaOverlay, p2psip, type Run } from '../support/cli.js';
 
 /**
  * `p2psip enrollment serve` as a real process on 127.0.0.1, driven by `p2psip enroll` and by raw HTTPS
@@ -66,25 +66,29 @@ function logged(msg: string): Record<string, unknown>[] {
     .filter((l) => l.msg === msg);
 }
 
+/** `p2psip enroll` with this --config, user and password into cwd/OUT, plus more options. */
+function enrolCli(config: string, user: string, password: string, out: string, ...more: string[]): Run {
+  return p2psip(
+    cwd,
+    'enroll',
+    '--config',
+    config,
+    '--user',
+    user,
+    '--password',
+    password,
+    '--out',
+    join(cwd, out),
+    ...more,
+  );
+}
+
 before(async () => {
   cwd = await mkdtemp(join(tmpdir(), 'p2psip-enrol-'));
   dir = join(cwd, 'ov');
   port = await freePort();
   const url = `https://127.0.0.1:${port}/enroll`;
-  const created = p2psip(
-    cwd,
-    'overlay',
-    'create',
-    '--name',
-    NAME,
-    '--out',
-    dir,
-    '--enrollment-url',
-    url,
-    '--bootstrap',
-    '127.0.0.1:6084',
-  );
-  assert.equal(created.code, 0, created.stderr);
+  createCaOverlay(cwd, dir, NAME, url, '--bootstrap', '127.0.0.1:6084');
   for (const [user, pw] of [
     ['alice', 'alice-pw'],
     ['bob', 'bob-pw'],
@@ -160,19 +164,7 @@ function tlsSocket(): Promise<TLSSocket> {
 describe('p2psip enroll against p2psip enrollment serve (RFC 6940 §11.3)', () => {
   it('enrols: exit 0, files written, the certificate chains to ca.crt, and the peer loads it', async () => {
     const out = join(cwd, 'alice');
-    const r = p2psip(
-      cwd,
-      'enroll',
-      '--config',
-      `https://127.0.0.1:${port}/`,
-      '--user',
-      'alice',
-      '--password',
-      'alice-pw',
-      '--out',
-      out,
-      '--insecure-trust',
-    );
+    const r = enrolCli(`https://127.0.0.1:${port}/`, 'alice', 'alice-pw', 'alice', '--insecure-trust');
     assert.equal(r.code, 0, r.stderr);
     assert.match(
       r.stdout,
@@ -194,39 +186,15 @@ describe('p2psip enroll against p2psip enrollment serve (RFC 6940 §11.3)', () =
   });
 
   it('gives a user the same Node-ID again for the same key, and other users and keys other ones', async () => {
-    const enrol = (user: string, pw: string, out: string, ...more: string[]) => {
-      const r = p2psip(
-        cwd,
-        'enroll',
-        '--config',
-        join(dir, 'overlay.xml'),
-        '--user',
-        user,
-        '--password',
-        pw,
-        '--out',
-        join(cwd, out),
-        ...more,
-      );
+    const enrol = (user: string, pw: string, out: string) => {
+      const r = enrolCli(join(dir, 'overlay.xml'), user, pw, out);
       assert.equal(r.code, 0, r.stderr);
       return /Node-ID ([0-9a-f]{32})/.exec(r.stdout)?.[1];
     };
     const first = enrol('bob', 'bob-pw', 'bob1');
     const again = enrol('bob', 'bob-pw', 'bob1');
-    const viaCa = p2psip(
-      cwd,
-      'enroll',
-      '--config',
-      `https://127.0.0.1:${port}/.well-known/reload-config`,
-      '--ca',
-      join(dir, 'ca.crt'),
-      '--user',
-      'bob',
-      '--password',
-      'bob-pw',
-      '--out',
-      join(cwd, 'bob2'),
-    );
+    const config = `https://127.0.0.1:${port}/.well-known/reload-config`;
+    const viaCa = enrolCli(config, 'bob', 'bob-pw', 'bob2', '--ca', join(dir, 'ca.crt'));
     assert.equal(viaCa.code, 0, viaCa.stderr);
     const otherKey = /Node-ID ([0-9a-f]{32})/.exec(viaCa.stdout)?.[1];
     const alice = enrol('alice', 'alice-pw', 'alice2');
@@ -239,18 +207,7 @@ describe('p2psip enroll against p2psip enrollment serve (RFC 6940 §11.3)', () =
   it('refuses a wrong password: exit 1 with one line, the server logs it and issues nothing', async () => {
     const issuedBefore = logged('certificate issued').length;
     const out = join(cwd, 'mallory');
-    const r = p2psip(
-      cwd,
-      'enroll',
-      '--config',
-      join(dir, 'overlay.xml'),
-      '--user',
-      'alice',
-      '--password',
-      'guess',
-      '--out',
-      out,
-    );
+    const r = enrolCli(join(dir, 'overlay.xml'), 'alice', 'guess', 'mallory');
     assert.equal(r.code, 1);
     assert.equal(r.stdout, '');
     assert.match(r.stderr, /^p2psip enroll: [^\n]*refused the enrolment: failed_authentication[^\n]*\n$/);

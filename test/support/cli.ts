@@ -24,3 +24,27 @@ export function assertUsageError(r: Run, command: string, message: RegExp): void
   assert.match(r.stderr, new RegExp(`^p2psip ${command}: [^\\n]+\\n$`), 'one line on stderr');
   assert.match(r.stderr, message);
 }
+
+/** `p2psip overlay create` of a CA overlay in `dir` enrolling at `enrollmentUrl`; asserts it worked. */
+export function createCaOverlay(
+  cwd: string,
+  dir: string,
+  name: string,
+  enrollmentUrl: string,
+  ...more: string[]
+): Run {
+  const r = p2psip(
+    cwd,
+    'overlay',
+    'create',
+    '--name',
+    name,
+    '--out',
+    dir,
+    '--enrollment-url',
+    enrollmentUrl,
+    ...more,
+  );
+  assert.equal(r.code, 0, r.stderr);
+  return r;
+}

@@ -9,7 +9,7 @@ import { parseOverlayConfig } from '../../../src/reload/config/parse.js';
 import { certificateFromPem, parseCertificate } from '../../../src/reload/security/certificate.js';
 import { verifyConfigurationDocument } from '../../../src/reload/security/config-signature.js';
 import { checkNodeCertificate, trustSettingsFromConfig } from '../../../src/reload/security/trust.js';
-import { assertUsageError, p2psip } from '../../support/cli.js';
+import { assertUsageError, createCaOverlay, p2psip } from '../../support/cli.js';
 
 /** `p2psip overlay create` in CA mode and `p2psip overlay update`, run as a user runs them. */
 let cwd = '';
@@ -19,22 +19,16 @@ const NAME = 'ca.example.org';
 before(async () => {
   cwd = await mkdtemp(join(tmpdir(), 'p2psip-ca-'));
   dir = join(cwd, 'ov');
-  const r = p2psip(
+  const r = createCaOverlay(
     cwd,
-    'overlay',
-    'create',
-    '--name',
-    NAME,
-    '--out',
     dir,
-    '--enrollment-url',
+    NAME,
     'https://127.0.0.1:7443/enroll',
     '--bootstrap',
     '127.0.0.1:6084',
     '--shared-secret',
     'open sesame',
   );
-  assert.equal(r.code, 0, r.stderr);
   assert.match(
     r.stdout,
     /^created .*overlay\.xml: overlay ca\.example\.org, CA, enrolment at https:\/\/127\.0\.0\.1:7443\/enroll/,
