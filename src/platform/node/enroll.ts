@@ -181,24 +181,8 @@ export async function enroll(o: EnrollOptions): Promise<EnrollResult> {
     ? await keyPairFromPrivateKey(privateKeyFromPem(await readText(keyPath, 'read')))
     : await generateKeyPair(DEFAULT_KEY_ALGORITHM);
   const userName = certificateUserName(o.user, config.instanceName);
-  const csr = await createCertificateRequest(keys, userName);
-  const form = buildForm(
-    [
-      { name: 'username', value: o.user },
-      { name: 'password', value: o.password },
-      { name: 'csr', value: csr, contentType: MEDIA.pkcs10, filename: 'node.p10' },
-    ],
-    `p2psip-${toHex(new Uint8Array(randomBytes(16)))}`,
-  );
-  const res = await httpsRequest(new URL(server), {
-    method: 'POST',
-    headers: { 'Content-Type': form.contentType, Accept: MEDIA.pkixCert },
-    body: form.body,
-    trust: rootPems(config),
-    ...(o.timeoutMs === undefined ? {} : { timeoutMs: o.timeoutMs }),
-  });
-  if (res.status !== 200) throw refusal(server, res.status, res.body);
-  const cert = checkIssued(res.body, config, userName, now);
+  const issued = await requestCertificate(server, config, o, await createCertificateRequest(keys, userName));
+  const cert = checkIssued(issued, config, userName, now);
   const identity = identityFromParts(keys.privateKey, cert);
   await mkdir(o.out, { recursive: true }).catch((e: unknown) => {
     throw new LocalError('ERR_IO', `cannot create ${o.out}: ${errorMessage(e)}`);
@@ -216,6 +200,32 @@ export async function enroll(o: EnrollOptions): Promise<EnrollResult> {
     ...(trustedOnFirstUse === undefined ? {} : { trustedOnFirstUse }),
     files: [keyPath, certPath, overlayPath],
   };
+}
+
+/** RFC 6940 §11.3: POST the form to the enrollment server, checked against the document's root-certs. */
+async function requestCertificate(
+  server: string,
+  config: OverlayConfig,
+  o: EnrollOptions,
+  csr: Uint8Array,
+): Promise<Uint8Array> {
+  const form = buildForm(
+    [
+      { name: 'username', value: o.user },
+      { name: 'password', value: o.password },
+      { name: 'csr', value: csr, contentType: MEDIA.pkcs10, filename: 'node.p10' },
+    ],
+    `p2psip-${toHex(new Uint8Array(randomBytes(16)))}`,
+  );
+  const res = await httpsRequest(new URL(server), {
+    method: 'POST',
+    headers: { 'Content-Type': form.contentType, Accept: MEDIA.pkixCert },
+    body: form.body,
+    trust: rootPems(config),
+    ...(o.timeoutMs === undefined ? {} : { timeoutMs: o.timeoutMs }),
+  });
+  if (res.status !== 200) throw refusal(server, res.status, res.body);
+  return res.body;
 }
 
 function refusal(server: string, status: number, body: Uint8Array): LocalError {

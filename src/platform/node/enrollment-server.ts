@@ -7,12 +7,12 @@ import { errorMessage, LocalError } from '../../core/errors.js';
 import { formatHostPort } from '../../core/ip.js';
 import type { Logger } from '../../core/logger.js';
 import { NodeIdAllocations } from '../../enrollment/allocations.js';
-import type { HttpRequest, HttpResponse } from '../../enrollment/http.js';
+import type { HttpRequest } from '../../enrollment/http.js';
 import { MEDIA } from '../../enrollment/protocol.js';
 import { EnrollmentService, type ServedConfiguration } from '../../enrollment/service.js';
 import type { UsersFile } from '../../enrollment/users.js';
 import { parseOverlayConfig } from '../../reload/config/parse.js';
-import { issueServerCertificate } from '../../reload/security/ca.js';
+import { type CertificateAuthority, issueServerCertificate } from '../../reload/security/ca.js';
 import { certificateToPem } from '../../reload/security/certificate.js';
 import { verifyConfigurationDocument } from '../../reload/security/config-signature.js';
 import { privateKeyToPem } from '../../reload/security/keys.js';
@@ -22,6 +22,7 @@ import {
   readUsersFile,
   writeAllocationsFile,
 } from './enrollment-files.js';
+import { listen, pathOf, readBody, reply } from './enrollment-http.js';
 import { OVERLAY_FILE } from './identity-files.js';
 import { loadAuthority, readOptional } from './overlay-authority.js';
 
@@ -50,9 +51,48 @@ export interface EnrollmentServerHandle {
   close(): Promise<void>;
 }
 
-interface FileState<T> {
-  value: T;
-  stamp: string;
+/**
+ * A file the service serves from and re-reads when its modification time, size or inode change. A new
+ * version that does not load is logged and the previous one kept.
+ */
+class WatchedFile<T> {
+  #value: T;
+  #stamp: string;
+
+  private constructor(
+    readonly path: string,
+    value: T,
+    stampNow: string,
+    private readonly load: (path: string) => Promise<T>,
+    private readonly log: Logger,
+    private readonly what: string,
+  ) {
+    this.#value = value;
+    this.#stamp = stampNow;
+  }
+
+  static async open<T>(path: string, load: (path: string) => Promise<T>, log: Logger, what: string) {
+    return new WatchedFile(path, await load(path), await stamp(path), load, log, what);
+  }
+
+  get value(): T {
+    return this.#value;
+  }
+
+  async refresh(force = false): Promise<void> {
+    const now = await stamp(this.path);
+    if (!force && now === this.#stamp) return;
+    this.#stamp = now;
+    try {
+      this.#value = await this.load(this.path);
+      this.log.info({ file: this.path }, `${this.what} reloaded`);
+    } catch (e) {
+      this.log.error(
+        { file: this.path, reason: errorMessage(e) },
+        `${this.what} not reloaded: keeping the previous one`,
+      );
+    }
+  }
 }
 
 async function stamp(path: string): Promise<string> {
@@ -77,14 +117,25 @@ async function readServedConfiguration(
   return { document, config: v.config };
 }
 
-export async function startEnrollmentServer(o: EnrollmentServerOptions): Promise<EnrollmentServerHandle> {
+interface Parts {
+  readonly service: EnrollmentService;
+  readonly config: WatchedFile<ServedConfiguration>;
+  readonly users: WatchedFile<UsersFile>;
+  readonly ca: CertificateAuthority;
+}
+
+/** The files and the service: overlay.xml, the CA (which must be its root-cert), users and allocations. */
+async function assemble(o: EnrollmentServerOptions): Promise<Parts> {
   const log = o.log;
   const configPath = join(o.overlayDir, OVERLAY_FILE);
-  const config: FileState<ServedConfiguration> = {
-    value: await readServedConfiguration(configPath, undefined),
-    stamp: await stamp(configPath),
-  };
-  const name = config.value.config.instanceName;
+  const first = await readServedConfiguration(configPath, undefined);
+  const name = first.config.instanceName;
+  const config = await WatchedFile.open(
+    configPath,
+    (p) => readServedConfiguration(p, name),
+    log,
+    'configuration',
+  );
   const ca = await loadAuthority(o.overlayDir);
   if (!config.value.config.rootCerts.some((r) => bytesEqual(r, ca.certificate.der))) {
     throw new LocalError(
@@ -92,42 +143,12 @@ export async function startEnrollmentServer(o: EnrollmentServerOptions): Promise
       `${configPath} does not list ${o.overlayDir}/ca.crt as a root-cert`,
     );
   }
-  const users: FileState<UsersFile> = {
-    value: await readUsersFile(o.usersPath),
-    stamp: await stamp(o.usersPath),
-  };
+  const users = await WatchedFile.open(o.usersPath, readUsersFile, log, 'users');
   const allocationsPath = join(o.overlayDir, ALLOCATIONS_FILE);
-  const nodeIdLength = config.value.config.nodeIdLength;
-  const allocations = new NodeIdAllocations(
-    nodeIdLength,
-    await readAllocationsFile(allocationsPath, nodeIdLength),
-  );
+  const len = config.value.config.nodeIdLength;
+  const allocations = new NodeIdAllocations(len, await readAllocationsFile(allocationsPath, len));
   // One write at a time: concurrent enrolments must not race on the temporary file.
   let saving: Promise<void> = Promise.resolve();
-
-  const refreshConfig = async (force: boolean): Promise<void> => {
-    const now = await stamp(configPath);
-    if (!force && now === config.stamp) return;
-    config.stamp = now;
-    try {
-      config.value = await readServedConfiguration(configPath, name);
-      log.info({ sequence: config.value.config.sequence }, 'configuration reloaded');
-    } catch (e) {
-      log.error({ reason: errorMessage(e) }, 'configuration not reloaded: still serving the previous one');
-    }
-  };
-  const refreshUsers = async (): Promise<void> => {
-    const now = await stamp(o.usersPath);
-    if (now === users.stamp) return;
-    users.stamp = now;
-    try {
-      users.value = await readUsersFile(o.usersPath);
-      log.info({ users: Object.keys(users.value.users).length }, 'users reloaded');
-    } catch (e) {
-      log.error({ reason: errorMessage(e) }, 'users not reloaded: keeping the previous ones');
-    }
-  };
-
   const service = new EnrollmentService({
     ca,
     configuration: () => config.value,
@@ -139,13 +160,20 @@ export async function startEnrollmentServer(o: EnrollmentServerOptions): Promise
     },
     log,
   });
-  const hosts = [...new Set([o.host, name, ...enrollmentHosts(config.value)])];
-  const tlsCert = await issueServerCertificate(ca, { hosts, now: Date.now(), validityMs: 365 * 86_400_000 });
-  const requestTimeout = o.requestTimeoutMs ?? 30_000;
+  return { service, config, users, ca };
+}
+
+/** node:https with every bound a hostile client could abuse. */
+function tlsServer(
+  key: string,
+  cert: string,
+  requestTimeout: number,
+  handler: (req: IncomingMessage, res: ServerResponse) => void,
+): Server {
   const server = createServer(
     {
-      key: privateKeyToPem(tlsCert.privateKey),
-      cert: certificateToPem(tlsCert.certificate),
+      key,
+      cert,
       handshakeTimeout: Math.min(10_000, requestTimeout),
       headersTimeout: Math.ceil(requestTimeout / 2),
       requestTimeout,
@@ -153,8 +181,56 @@ export async function startEnrollmentServer(o: EnrollmentServerOptions): Promise
       maxHeaderSize: 8 * 1024,
       connectionsCheckingInterval: Math.min(1_000, Math.ceil(requestTimeout / 4)),
     },
+    handler,
+  );
+  // headersTimeout only runs once a request has begun: a client that completes TLS and then says nothing
+  // would hold its connection for ever. Any connection quiet for that long is dropped (node:http leaves
+  // this socket timeout alone unless server.timeout is set, and resets it only between keep-alive
+  // requests, where keepAliveTimeout takes over).
+  server.on('secureConnection', (socket) => {
+    socket.setTimeout(Math.ceil(requestTimeout / 2), () => socket.destroy());
+  });
+  return server;
+}
+
+async function serve(p: Parts, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const body = await readBody(req, res, p.service.limits.maxBodyBytes);
+  if (body === undefined) return;
+  const path = pathOf(req.url);
+  if (path === undefined) {
+    reply(res, { status: 400, contentType: MEDIA.text, body: 'bad request target\n' });
+    return;
+  }
+  await p.config.refresh();
+  if (req.method === 'POST') await p.users.refresh();
+  const request: HttpRequest = {
+    method: req.method ?? 'GET',
+    path,
+    contentType: req.headers['content-type'],
+    accept: req.headers.accept,
+    body,
+    remote: formatHostPort(req.socket.remoteAddress ?? '?', req.socket.remotePort ?? 0),
+    now: Date.now(),
+  };
+  reply(res, await p.service.handle(request));
+}
+
+export async function startEnrollmentServer(o: EnrollmentServerOptions): Promise<EnrollmentServerHandle> {
+  const log = o.log;
+  const parts = await assemble(o);
+  const name = parts.config.value.config.instanceName;
+  const hosts = [...new Set([o.host, name, ...enrollmentHosts(parts.config.value)])];
+  const tls = await issueServerCertificate(parts.ca, {
+    hosts,
+    now: Date.now(),
+    validityMs: 365 * 86_400_000,
+  });
+  const server = tlsServer(
+    privateKeyToPem(tls.privateKey),
+    certificateToPem(tls.certificate),
+    o.requestTimeoutMs ?? 30_000,
     (req, res) => {
-      void serve(req, res).catch((e: unknown) => {
+      void serve(parts, req, res).catch((e: unknown) => {
         log.error({ reason: errorMessage(e) }, 'enrolment service: request failed');
         if (!res.headersSent) reply(res, { status: 500, contentType: MEDIA.text, body: 'internal error\n' });
         else res.destroy();
@@ -162,37 +238,7 @@ export async function startEnrollmentServer(o: EnrollmentServerOptions): Promise
     },
   );
   server.maxConnections = o.maxConnections ?? 256;
-  // headersTimeout only runs once a request has begun: a client that completes TLS and then says nothing
-  // would hold its connection for ever. Any connection quiet for that long is dropped (node:http leaves
-  // this socket timeout alone unless server.timeout is set, and resets it only between keep-alive requests,
-  // where keepAliveTimeout takes over).
-  server.on('secureConnection', (socket) => {
-    socket.setTimeout(Math.ceil(requestTimeout / 2), () => socket.destroy());
-  });
-
-  async function serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const body = await readBody(req, res, service.limits.maxBodyBytes);
-    if (body === undefined) return;
-    const path = pathOf(req.url);
-    if (path === undefined) {
-      reply(res, { status: 400, contentType: MEDIA.text, body: 'bad request target\n' });
-      return;
-    }
-    await refreshConfig(false);
-    if (req.method === 'POST') await refreshUsers();
-    const request: HttpRequest = {
-      method: req.method ?? 'GET',
-      path,
-      contentType: req.headers['content-type'],
-      accept: req.headers.accept,
-      body,
-      remote: formatHostPort(req.socket.remoteAddress ?? '?', req.socket.remotePort ?? 0),
-      now: Date.now(),
-    };
-    reply(res, await service.handle(request));
-  }
-
-  const onHangup = (): void => void refreshConfig(true);
+  const onHangup = (): void => void parts.config.refresh(true);
   process.on('SIGHUP', onHangup);
   await listen(server, o.host, o.port);
   const address = server.address();
@@ -201,7 +247,7 @@ export async function startEnrollmentServer(o: EnrollmentServerOptions): Promise
   return {
     host: o.host,
     port,
-    reload: () => refreshConfig(true),
+    reload: () => parts.config.refresh(true),
     close: () =>
       new Promise<void>((resolve) => {
         process.off('SIGHUP', onHangup);
@@ -213,73 +259,4 @@ export async function startEnrollmentServer(o: EnrollmentServerOptions): Promise
 
 function enrollmentHosts(c: ServedConfiguration): string[] {
   return c.config.enrollmentServers.map((u) => new URL(u).hostname.replace(/^\[(.*)\]$/, '$1'));
-}
-
-function listen(server: Server, host: string, port: number): Promise<void> {
-  return new Promise((resolve, reject) => {
-    server.once('error', (e) =>
-      reject(new LocalError('ERR_IO', `cannot listen on ${formatHostPort(host, port)}: ${errorMessage(e)}`)),
-    );
-    server.listen(port, host, () => resolve());
-  });
-}
-
-function pathOf(url: string | undefined): string | undefined {
-  try {
-    return new URL(url ?? '/', 'https://enrollment.invalid').pathname;
-  } catch {
-    return undefined;
-  }
-}
-
-/**
- * The request body, at most `max` bytes. Above that (by Content-Length, or while streaming) the answer is
- * 413 and the connection closes: what was sent so far is dropped chunk by chunk, never accumulated.
- */
-function readBody(req: IncomingMessage, res: ServerResponse, max: number): Promise<Uint8Array | undefined> {
-  const tooLarge = (): undefined => {
-    res.setHeader('Connection', 'close');
-    reply(res, { status: 413, contentType: MEDIA.text, body: `request body larger than ${max} bytes\n` });
-    res.on('finish', () => req.socket.destroy());
-    return undefined;
-  };
-  const declared = Number(req.headers['content-length'] ?? '0');
-  if (declared > max) return Promise.resolve(tooLarge());
-  return new Promise((resolve, reject) => {
-    const chunks: Uint8Array[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      if (size < 0) return;
-      size += chunk.length;
-      if (size > max) {
-        size = -1;
-        chunks.length = 0;
-        resolve(tooLarge());
-        return;
-      }
-      chunks.push(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.length));
-    });
-    req.on('end', () => {
-      if (size < 0) return;
-      const out = new Uint8Array(size);
-      let at = 0;
-      for (const c of chunks) {
-        out.set(c, at);
-        at += c.length;
-      }
-      resolve(out);
-    });
-    req.on('error', reject);
-  });
-}
-
-function reply(res: ServerResponse, r: HttpResponse): void {
-  const body = typeof r.body === 'string' ? Buffer.from(r.body, 'utf8') : Buffer.from(r.body);
-  res.writeHead(r.status, {
-    'Content-Type': r.contentType,
-    'Content-Length': body.length,
-    'Cache-Control': 'no-store',
-    ...r.headers,
-  });
-  res.end(body);
 }

@@ -78,6 +78,65 @@ async function writeIdentity(
   return [key, crt];
 }
 
+interface Parts {
+  readonly signer: NodeIdentity;
+  readonly config: OverlayConfig;
+  readonly files: readonly string[];
+}
+
+function commonOptions(o: CreateOverlayOptions) {
+  return {
+    name: o.name,
+    bootstrapNodes: o.bootstrapNodes,
+    now: o.now,
+    ...(o.sharedSecret === undefined ? {} : { sharedSecret: o.sharedSecret }),
+  };
+}
+
+/** RFC 6940 §11.3.1: a self-signed Node-ID is the digest of the key, so listing it pins the signer's key. */
+async function selfSignedParts(o: CreateOverlayOptions, alg: KeyAlgorithm, userName: string): Promise<Parts> {
+  const signer = await createSelfSignedIdentity({
+    overlay: o.name,
+    digest: 'sha256',
+    nodeIdLength: 16,
+    now: o.now,
+    keyAlgorithm: alg,
+    userName,
+    validityMs: NEW_OVERLAY_LIFETIME_MS,
+  });
+  const config = newSelfSignedOverlay({
+    ...commonOptions(o),
+    configurationSigners: [nodeIdToHex(signer.nodeId)],
+  });
+  return { signer, config, files: [] };
+}
+
+/** The overlay CA (written now) and a configuration signer it issues. */
+async function caParts(
+  dir: string,
+  o: CreateOverlayOptions,
+  alg: KeyAlgorithm,
+  userName: string,
+): Promise<Parts> {
+  const ca = await createCertificateAuthority({ overlay: o.name, now: o.now, keyAlgorithm: alg });
+  const files = await writeIdentity(dir, 'ca', privateKeyToPem(ca.keys.privateKey), ca.certificate.der);
+  const signer = await issueIdentity(ca, {
+    overlay: o.name,
+    nodeIdLength: 16,
+    userName,
+    now: o.now,
+    validityMs: SIGNER_VALIDITY_MS,
+    keyAlgorithm: alg,
+  });
+  const config = newCaOverlay({
+    ...commonOptions(o),
+    rootCert: ca.certificate.der,
+    enrollmentServers: o.enrollmentServers,
+    configurationSigners: [nodeIdToHex(signer.nodeId)],
+  });
+  return { signer, config, files };
+}
+
 export async function createOverlayDirectory(dir: string, o: CreateOverlayOptions): Promise<CreatedOverlay> {
   await mkdir(dir, { recursive: true }).catch((e: unknown) => {
     throw ioError('create', dir, e);
@@ -85,44 +144,9 @@ export async function createOverlayDirectory(dir: string, o: CreateOverlayOption
   const alg = o.keyAlgorithm ?? 'rsa-2048';
   const userName = `configuration-signer@${o.name}`;
   const files: string[] = [];
-  const common = {
-    name: o.name,
-    bootstrapNodes: o.bootstrapNodes,
-    now: o.now,
-    ...(o.sharedSecret === undefined ? {} : { sharedSecret: o.sharedSecret }),
-  };
-  let signer: NodeIdentity;
-  let config: OverlayConfig;
-  if (o.selfSigned) {
-    // RFC 6940 §11.3.1: a self-signed Node-ID is the digest of the key, so listing it pins the signer's key.
-    signer = await createSelfSignedIdentity({
-      overlay: o.name,
-      digest: 'sha256',
-      nodeIdLength: 16,
-      now: o.now,
-      keyAlgorithm: alg,
-      userName,
-      validityMs: NEW_OVERLAY_LIFETIME_MS,
-    });
-    config = newSelfSignedOverlay({ ...common, configurationSigners: [nodeIdToHex(signer.nodeId)] });
-  } else {
-    const ca = await createCertificateAuthority({ overlay: o.name, now: o.now, keyAlgorithm: alg });
-    files.push(...(await writeIdentity(dir, 'ca', privateKeyToPem(ca.keys.privateKey), ca.certificate.der)));
-    signer = await issueIdentity(ca, {
-      overlay: o.name,
-      nodeIdLength: 16,
-      userName,
-      now: o.now,
-      validityMs: SIGNER_VALIDITY_MS,
-      keyAlgorithm: alg,
-    });
-    config = newCaOverlay({
-      ...common,
-      rootCert: ca.certificate.der,
-      enrollmentServers: o.enrollmentServers,
-      configurationSigners: [nodeIdToHex(signer.nodeId)],
-    });
-  }
+  const made = o.selfSigned ? await selfSignedParts(o, alg, userName) : await caParts(dir, o, alg, userName);
+  const { signer, config } = made;
+  files.push(...made.files);
   files.push(
     ...(await writeIdentity(dir, 'signer', privateKeyToPem(signer.privateKey), signer.certificate.der)),
   );
