@@ -10,6 +10,7 @@ import { after, before, describe, it } from 'node:test';
 import { connect, type TLSSocket } from 'node:tls';
 import { nodeIdToHex } from '../../src/core/ids.js';
 import { buildForm } from '../../src/enrollment/multipart.js';
+import { fetchCurrentDocument } from '../../src/platform/node/enroll.js';
 import { loadOrCreateIdentity } from '../../src/platform/node/identity-files.js';
 import { certificateFromPem, parseCertificate } from '../../src/reload/security/certificate.js';
 import { verifyConfigurationDocument } from '../../src/reload/security/config-signature.js';
@@ -307,7 +308,11 @@ describe('p2psip enroll against p2psip enrollment serve (RFC 6940 §11.3)', () =
     ]);
   });
 
-  it('serves the new document after p2psip overlay update', async () => {
+  it('serves the new document after p2psip overlay update, to peers that hold the old one', async () => {
+    const old = verifyConfigurationDocument(await readFile(join(dir, 'overlay.xml')), {
+      instanceName: NAME,
+      now: Date.now(),
+    }).config;
     const r = p2psip(cwd, 'overlay', 'update', '--overlay', dir);
     assert.equal(r.code, 0, r.stderr);
     const got = await https('GET', '/.well-known/reload-config', {});
@@ -316,5 +321,10 @@ describe('p2psip enroll against p2psip enrollment serve (RFC 6940 §11.3)', () =
     const signer = v.signer;
     assert.ok(signer !== undefined);
     assert.deepEqual(v.config.configurationSigners, [nodeIdToHex(signer.nodeId)]);
+    // What a peer's driver does on an `outdated` event: fetch with the root-certs it holds, verify over
+    // the document in force.
+    const fetched = await fetchCurrentDocument(old);
+    const next = verifyConfigurationDocument(fetched, { instanceName: NAME, now: Date.now(), previous: old });
+    assert.equal(next.config.sequence, 2);
   });
 });

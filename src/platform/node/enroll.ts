@@ -162,6 +162,28 @@ async function fetchDocument(o: EnrollOptions, now: number): Promise<FetchedDocu
   };
 }
 
+/**
+ * The configuration server's current document, for a node that learnt it is behind (the `outdated` event
+ * of ConfigUpdates): GET /.well-known/reload-config at the host of the document's enrollment-server, the
+ * server checked against the root-certs we hold. RFC 6940 §11.2 would find the server by DNS SRV on the
+ * overlay name; p2psip serves both from one place. The caller verifies the bytes (ConfigUpdates.offer).
+ */
+export async function fetchCurrentDocument(config: OverlayConfig, timeoutMs?: number): Promise<Uint8Array> {
+  const server = config.enrollmentServers[0];
+  if (server === undefined) {
+    throw new LocalError('ERR_NOT_FOUND', `overlay ${config.instanceName} names no enrollment-server`);
+  }
+  const url = new URL(CONFIG_PATH, server);
+  const res = await httpsRequest(url, {
+    method: 'GET',
+    headers: { Accept: MEDIA.config },
+    trust: rootPems(config),
+    ...(timeoutMs === undefined ? {} : { timeoutMs }),
+  });
+  if (res.status !== 200) throw new LocalError('ERR_REMOTE', `${url.href} answered ${res.status}`);
+  return res.body;
+}
+
 function fingerprint(der: Uint8Array): string {
   return new X509Certificate(der).fingerprint256;
 }
