@@ -163,14 +163,19 @@ async function assemble(o: EnrollmentServerOptions): Promise<Parts> {
   return { service, config, users, ca };
 }
 
-/** node:https with every bound a hostile client could abuse. */
+/**
+ * node:https with every bound a hostile client could abuse: a TLS handshake that never ends
+ * (handshakeTimeout), a request head trickled in or never sent after TLS (headersTimeout, checked every
+ * connectionsCheckingInterval; the server then closes its side), a body that never ends (requestTimeout),
+ * an idle kept-alive connection (keepAliveTimeout), and large headers (maxHeaderSize).
+ */
 function tlsServer(
   key: string,
   cert: string,
   requestTimeout: number,
   handler: (req: IncomingMessage, res: ServerResponse) => void,
 ): Server {
-  const server = createServer(
+  return createServer(
     {
       key,
       cert,
@@ -183,14 +188,6 @@ function tlsServer(
     },
     handler,
   );
-  // headersTimeout only runs once a request has begun: a client that completes TLS and then says nothing
-  // would hold its connection for ever. Any connection quiet for that long is dropped (node:http leaves
-  // this socket timeout alone unless server.timeout is set, and resets it only between keep-alive
-  // requests, where keepAliveTimeout takes over).
-  server.on('secureConnection', (socket) => {
-    socket.setTimeout(Math.ceil(requestTimeout / 2), () => socket.destroy());
-  });
-  return server;
 }
 
 async function serve(p: Parts, req: IncomingMessage, res: ServerResponse): Promise<void> {

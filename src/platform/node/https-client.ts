@@ -44,6 +44,9 @@ export function httpsRequest(url: URL, o: HttpsRequestOptions): Promise<HttpsRes
           ? { rejectUnauthorized: false }
           : { ca: [...o.trust], rejectUnauthorized: true }),
         timeout: o.timeoutMs ?? 30_000,
+        // A connection per request: reusing a kept-alive one races with the server closing it while we
+        // were busy (making a key takes seconds on a loaded machine).
+        agent: false,
       },
       (res) => {
         const socket = res.socket as TLSSocket;
