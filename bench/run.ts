@@ -8,6 +8,7 @@ import type { Bench, BenchResult } from './harness.js';
  */
 const registry: Array<() => Promise<{ bench: Bench }>> = [
   () => import('./codec.js'),
+  () => import('./crypto.js'),
   () => import('./sip-parse.js'),
   () => import('./hop-cost.js'),
 ];

@@ -1,4 +1,9 @@
 import { type Command, lazy, notBuilt } from './command.js';
+import { enrollCommand } from './enroll.js';
+import { enrollmentAddUser } from './enrollment-add-user.js';
+import { enrollmentServe } from './enrollment-serve.js';
+import { overlayCreate } from './overlay-create.js';
+import { overlayUpdate } from './overlay-update.js';
 
 /**
  * Every command of DESIGN §4, in the order `--help` lists them. A command that is not built yet is a
@@ -10,32 +15,11 @@ export const COMMANDS: readonly Command[] = [
     'zero-config: create or join a local overlay and run a peer',
     'p2psip start [--json] [--overlay NAME] [--create]',
   ),
-  lazy(
-    'overlay create',
-    'create an overlay configuration (self-signed; the CA mode is issue #5)',
-    'p2psip overlay create --name DOMAIN --out DIR --self-signed [--bootstrap HOST:PORT]... [--shared-secret S] [--force]',
-    async () => (await import('./overlay-create.js')).overlayCreate.run,
-  ),
-  notBuilt(
-    'overlay update',
-    'bump the sequence of an edited configuration and re-sign it',
-    'p2psip overlay update --overlay DIR',
-  ),
-  notBuilt(
-    'enrollment serve',
-    'serve the configuration, enrolment and bootstrap HTTPS service',
-    'p2psip enrollment serve --overlay DIR --listen HOST:PORT [--users FILE]',
-  ),
-  notBuilt(
-    'enrollment add-user',
-    'add a user to the enrolment server',
-    'p2psip enrollment add-user --overlay DIR --user NAME --password PW',
-  ),
-  notBuilt(
-    'enroll',
-    'obtain a certificate and the configuration from an enrolment server',
-    'p2psip enroll --config URL|FILE --user NAME --password PW --out DIR [--insecure-trust]',
-  ),
+  overlayCreate,
+  overlayUpdate,
+  enrollmentServe,
+  enrollmentAddUser,
+  enrollCommand,
   lazy(
     'peer',
     'run a RELOAD peer until SIGINT/SIGTERM (the SIP adapter is issue #6)',

@@ -1,22 +1,17 @@
 import { formatHostPort, parseHostPort } from '../core/ip.js';
-import { isEmptyDirectory, writeOverlayConfig } from '../platform/node/identity-files.js';
-import {
-  type BootstrapNode,
-  CONFIG_DEFAULTS,
-  isOverlayName,
-  newSelfSignedOverlay,
-  parseOverlayConfig,
-  writeOverlayConfig as renderOverlayConfig,
-} from '../reload/config/index.js';
+import { isEmptyDirectory } from '../platform/node/identity-files.js';
+import { createOverlayDirectory } from '../platform/node/overlay-authority.js';
+import { type BootstrapNode, CONFIG_DEFAULTS, isOverlayName } from '../reload/config/index.js';
 import { type CliIo, type Command, EXIT_OK, parseOptions, required, UsageError } from './command.js';
 
 /**
- * `p2psip overlay create --self-signed`: writes DIR/overlay.xml for a new self-signed overlay (RFC 6940
- * §11.1, §11.3.1). Peers make their own keys and certificates from it. The CA mode (DIR/ca.key, ca.crt and
- * a signed document) is issue #5.
+ * `p2psip overlay create`: a new overlay in DIR (RFC 6940 §11.1). By default a CA overlay: DIR/ca.key and
+ * DIR/ca.crt (the overlay CA, the one root-cert), DIR/signer.key and DIR/signer.crt (the configuration
+ * signer the CA issued) and DIR/overlay.xml signed by it; nodes enrol with `p2psip enroll`. With
+ * --self-signed, peers make their own certificates (§11.3.1) and the signer is self-signed.
  */
 const USAGE =
-  'p2psip overlay create --name DOMAIN --out DIR --self-signed [--bootstrap HOST:PORT]... [--shared-secret S] [--force]';
+  'p2psip overlay create --name DOMAIN --out DIR [--bootstrap HOST:PORT]... [--enrollment-url URL] [--self-signed] [--shared-secret S] [--force]';
 
 const OPTIONS = {
   name: { type: 'string' },
@@ -24,7 +19,7 @@ const OPTIONS = {
   bootstrap: { type: 'string', multiple: true },
   'self-signed': { type: 'boolean' },
   'shared-secret': { type: 'string' },
-  'enrollment-url': { type: 'string' },
+  'enrollment-url': { type: 'string', multiple: true },
   force: { type: 'boolean' },
 } as const;
 
@@ -47,43 +42,56 @@ function sharedSecret(text: string | undefined): string | undefined {
   return text;
 }
 
+/** RFC 6940 §11.1: an enrollment-server "URL MUST be of type https:". */
+function enrollmentUrl(text: string): string {
+  let url: URL | undefined;
+  try {
+    url = new URL(text);
+  } catch {
+    url = undefined;
+  }
+  if (url?.protocol !== 'https:')
+    throw new UsageError(`--enrollment-url ${JSON.stringify(text)}: want an https: URL`);
+  return text;
+}
+
 async function run(args: readonly string[], io: CliIo): Promise<number> {
   const { values } = parseOptions(args, OPTIONS);
   const name = required(values, 'name');
   const out = required(values, 'out');
-  if (values['self-signed'] !== true) {
-    throw new UsageError(
-      'only --self-signed overlays can be created yet; the CA mode is not built (issue #5)',
-    );
-  }
-  if (values['enrollment-url'] !== undefined) {
-    throw new UsageError('--enrollment-url needs the CA mode, which is not built yet (issue #5)');
+  const selfSigned = values['self-signed'] === true;
+  const urls = (values['enrollment-url'] ?? []).map(enrollmentUrl);
+  if (selfSigned && urls.length > 0) {
+    throw new UsageError('--enrollment-url is for CA overlays: a self-signed overlay has no enrolment');
   }
   if (!isOverlayName(name)) throw new UsageError(`--name ${JSON.stringify(name)} is not a DNS name`);
   const bootstrapNodes = (values.bootstrap ?? []).map(bootstrapNode);
   const secret = sharedSecret(values['shared-secret']);
   if (values.force !== true && !(await isEmptyDirectory(out))) {
-    throw new UsageError(`${out} is not empty (use --force to replace its overlay.xml)`);
+    throw new UsageError(`${out} is not empty (use --force to replace its overlay files)`);
   }
-  const config = newSelfSignedOverlay({
+  const { config, files } = await createOverlayDirectory(out, {
     name,
     bootstrapNodes,
+    selfSigned,
+    enrollmentServers: urls,
     now: Date.now(),
     ...(secret === undefined ? {} : { sharedSecret: secret }),
   });
-  const xml = renderOverlayConfig(config);
-  parseOverlayConfig(xml, name); // what we write must read back; a failure here is a bug, not bad input
-  const path = await writeOverlayConfig(out, xml);
   const boot = bootstrapNodes.map((b) => formatHostPort(b.address, b.port)).join(' ') || 'none';
+  const mode = selfSigned
+    ? `self-signed (${config.selfSignedDigest})`
+    : `CA, enrolment at ${urls.join(' ') || 'none'}`;
   io.stdout(
-    `created ${path}: overlay ${name}, self-signed (${config.selfSignedDigest}), bootstrap ${boot}\n`,
+    `created ${files[0]}: overlay ${name}, ${mode}, bootstrap ${boot}, sequence ${config.sequence}\n`,
   );
+  io.stdout(`keep private: ${files.filter((f) => f.endsWith('.key')).join(' ')}\n`);
   return EXIT_OK;
 }
 
 export const overlayCreate: Command = {
   name: 'overlay create',
-  summary: 'create an overlay configuration (self-signed; the CA mode is issue #5)',
+  summary: 'create an overlay: its CA (or self-signed), configuration signer and signed overlay.xml',
   usage: USAGE,
   run,
 };

@@ -12,6 +12,7 @@ import { pingAns, pingReq } from './messages/ping.js';
 import { probeAns, probeReq } from './messages/probe.js';
 import { AttachService, type HostPort } from './node/attach.js';
 import { Bootstrapper } from './node/bootstrap.js';
+import { ConfigUpdates, type InstalledConfiguration } from './node/config-update.js';
 import { Diagnostics, type TraceResult } from './node/diagnostics.js';
 import { MessageTransport, type MessageTransportOptions } from './node/message-transport.js';
 import type { MessageSecurity } from './node/ports.js';
@@ -79,6 +80,8 @@ export interface ReloadNodeDeps {
   readonly verifier: Verifier;
   /** Where stored values persist across restarts (none: memory only). */
   readonly storageBackend?: StorageBackend;
+  /** The signed configuration in force: with it the node takes and spreads ConfigUpdates (RFC 6940 §6.5.4). */
+  readonly configuration?: InstalledConfiguration;
 }
 
 export interface NodeStatus {
@@ -115,6 +118,8 @@ export class ReloadNode {
   readonly diagnostics: Diagnostics;
   readonly storage: Storage;
   readonly #storageClient: StorageClient;
+  /** ConfigUpdate handling; undefined when the node was given no configuration document. */
+  readonly configUpdates: ConfigUpdates | undefined;
   readonly events = new TypedEmitter<ReloadNodeEvents>();
   readonly config: ReloadNodeConfig;
   readonly #deps: ReloadNodeDeps;
@@ -134,6 +139,10 @@ export class ReloadNode {
         chordRef?.nextHopToward(t, usable, exclude),
     };
     this.transport = new MessageTransport(config, { ...deps, topology });
+    this.configUpdates =
+      deps.configuration === undefined
+        ? undefined
+        : new ConfigUpdates(this.transport, deps.configuration, deps.log.child({ part: 'config' }));
     this.attach = new AttachService(this.transport, { listen: config.listen }, deps.random, deps.log);
     this.bootstrap = new Bootstrapper(
       this.transport,
@@ -322,7 +331,7 @@ export class ReloadNode {
     this.storage.handleTimeout(now);
     for (const t of this.#timers.expire(now)) {
       if (t === 'partition' && this.chord.state === 'joined') {
-        this.bootstrap.round(now);
+        this.bootstrap.round(now, true);
         this.#armPartitionCheck(now);
       } else if (t.startsWith('probe:')) {
         this.#closeProbeLink(Number(t.slice(6)) as LinkId);

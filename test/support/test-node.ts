@@ -19,15 +19,21 @@ export function userOf(id: NodeId): string {
   return `user-${id.toString(16).padStart(32, '0').slice(0, 8)}@test.p2psip`;
 }
 
+/** What a test may change per node: dependencies (e.g. a configuration document), storage, message limit. */
+export type NodeExtras = Partial<ReloadNodeDeps> & {
+  storage?: ReloadNodeConfig['storage'];
+  maxMessageSize?: number;
+};
+
 export function makeNode(
   id: NodeId,
   listen: HostPort,
   bootstrap: HostPort[],
   seed: number,
-  extra: Partial<ReloadNodeDeps> & { storage?: ReloadNodeConfig['storage'] } = {},
+  extra: NodeExtras = {},
 ): ReloadNode {
   const ident = simIdentity(id, userOf(id));
-  const { storage, ...deps } = extra;
+  const { storage, maxMessageSize, ...deps } = extra;
   return new ReloadNode(
     {
       overlayName: 'test.p2psip',
@@ -35,7 +41,7 @@ export function makeNode(
       configurationSequence: 1,
       nodeIdLength: 16,
       initialTtl: 100,
-      maxMessageSize: 5000,
+      maxMessageSize: maxMessageSize ?? 5000,
       reliabilityTimer: 3000,
       listen,
       bootstrap,
@@ -59,6 +65,8 @@ export function makeNode(
 export interface OverlayOptions {
   readonly storage?: ReloadNodeConfig['storage'];
   readonly backend?: (i: number) => ReloadNodeDeps['storageBackend'];
+  /** Anything else per node index (ConfigUpdate tests give each a configuration document). */
+  readonly perNode?: (i: number) => NodeExtras;
 }
 
 export function nodeIds(n: number, seed = 1): NodeId[] {
@@ -85,6 +93,7 @@ export function overlay(n: number, seed = 1, opts: OverlayOptions = {}): Overlay
     const node = makeNode(id, listen, [boot], seed * 1000 + i, {
       ...(opts.storage === undefined ? {} : { storage: opts.storage }),
       ...(backend === undefined ? {} : { storageBackend: backend }),
+      ...opts.perNode?.(i),
     });
     net.add(`${listen.host}:${listen.port}`, node);
     nodes.push(node);

@@ -103,7 +103,21 @@ export function parseConfigurationEntry(
   return { config, source: { bytes: entry.bytes, signatures: entry.signatures, kinds: kindSources } };
 }
 
-function parseKindBlock(xml: XmlDocument, block: XmlElement): { kind: KindDefinition; source: KindSource } {
+export interface ParsedKindBlock {
+  readonly kind: KindDefinition;
+  readonly source: KindSource;
+}
+
+/**
+ * One kind-block on its own, as a ConfigUpdate of type kind carries it (RFC 6940 §6.5.4.1: UTF-8, default
+ * namespace config-base). The `<kind>` bytes are kept for its kind-signature.
+ */
+export function parseKindBlockText(input: Uint8Array | string): ParsedKindBlock {
+  const xml = parseXml(input, CONFIG_NS.base);
+  return parseKindBlock(xml, xml.root);
+}
+
+function parseKindBlock(xml: XmlDocument, block: XmlElement): ParsedKindBlock {
   if (!isBase(block, 'kind-block')) throw configError(label(block), 'is not allowed in <required-kinds>');
   let kindEl: XmlElement | undefined;
   let signature: SignatureElement | undefined;

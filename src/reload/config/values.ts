@@ -1,4 +1,4 @@
-import { tryFromHex } from '../../core/bytes.js';
+import { toBase64, tryFromBase64, tryFromHex } from '../../core/bytes.js';
 import { LocalError } from '../../core/errors.js';
 import type { XmlElement } from './xml-tree.js';
 
@@ -45,21 +45,12 @@ export function parseInteger(what: string, text: string, min: number, max: numbe
 
 /** xsd:base64Binary (RFC 4648 alphabet); whitespace inside is allowed, as in the RFC's root-cert example. */
 export function parseBase64(what: string, text: string): Uint8Array {
-  const t = text.replace(/\s+/g, '');
-  if (t.length % 4 !== 0 || !/^[A-Za-z0-9+/]*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/.test(t)) {
-    throw configError(what, 'is not base64');
-  }
-  const binary = atob(t);
-  const out = new Uint8Array(binary.length);
-  for (let i = 0; i < binary.length; i++) out[i] = binary.charCodeAt(i);
-  return out;
+  const bytes = tryFromBase64(text.replace(/\s+/g, ''));
+  if (bytes === undefined) throw configError(what, 'is not base64');
+  return bytes;
 }
 
-export function toBase64(bytes: Uint8Array): string {
-  let binary = '';
-  for (const b of bytes) binary += String.fromCharCode(b);
-  return btoa(binary);
-}
+export { toBase64 };
 
 /**
  * A Node-ID in hexadecimal (configuration-signer, kind-signer, bad-node). Kept as lower-case hex text of at

@@ -29,7 +29,8 @@ function base64Lines(bytes: Uint8Array, indent: string): string {
   return lines.join('\n');
 }
 
-function signatureElement(name: string, sig: SignatureElement, indent: string): string {
+/** `<signature>` or `<kind-signature>` with the base64 SecurityBlock in 64-column lines. */
+export function signatureElement(name: string, sig: SignatureElement, indent: string): string {
   const alg = sig.algorithm === undefined ? '' : ` algorithm="${escapeAttribute(sig.algorithm)}"`;
   return `${indent}<${name}${alg}>\n${base64Lines(sig.value, `${indent}  `)}\n${indent}</${name}>`;
 }

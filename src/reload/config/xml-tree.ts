@@ -119,7 +119,12 @@ export function elementBytes(doc: XmlDocument, el: XmlElement): Uint8Array {
   return utf8(doc.text.slice(el.start, el.end));
 }
 
-export function parseXml(input: Uint8Array | string): XmlDocument {
+/**
+ * Parses a document. `defaultNamespace` is the namespace of unprefixed names where the document declares
+ * none: RFC 6940 §6.5.4.1 says a ConfigUpdate's kind-blocks "assume a default namespace of
+ * urn:ietf:params:xml:ns:p2p:config-base".
+ */
+export function parseXml(input: Uint8Array | string, defaultNamespace = ''): XmlDocument {
   const text = documentText(input);
   const valid = XMLValidator.validate(text);
   if (valid !== true) {
@@ -136,7 +141,13 @@ export function parseXml(input: Uint8Array | string): XmlDocument {
   const roots = top.filter((n) => elementName(n) !== undefined);
   const stray = top.some((n) => elementName(n) === undefined && !/^\s*$/.test(textOf(n)));
   if (roots.length !== 1 || stray) throw bad('configuration document must hold exactly one root element');
-  const root = resolve(roots[0] as Node, new Map([['xml', XML_NAMESPACE]]));
+  const root = resolve(
+    roots[0] as Node,
+    new Map([
+      ['xml', XML_NAMESPACE],
+      ['', defaultNamespace],
+    ]),
+  );
   // A DOCTYPE can define entities; a configuration never needs one, so refuse it rather than expand it.
   if (text.slice(0, root.start).includes('<!DOCTYPE'))
     throw bad('configuration document must not have a DOCTYPE');

@@ -6,10 +6,7 @@ import { type StoredDataValue, writeStoredDataValue } from './stored-data.js';
 
 /**
  * The exact byte strings that RELOAD signs. Signing and verifying live in reload/security; this file only
- * builds the input, so both sides of a signature agree on it byte for byte. The configuration signature
- * (§11.1) is not here: the RFC signs the `<configuration>` bytes "with a standard SecurityBlock" without
- * saying whether a SignerIdentity is appended as for messages (reload-digest §19.5), so reload/config owns
- * that choice.
+ * builds the input, so both sides of a signature agree on it byte for byte.
  */
 
 /**
@@ -65,6 +62,25 @@ export function storedDataSignatureInput(
   const w = new Writer(ctx, resource.length + 12 + value.value.length + 96);
   w.bytes(resource).u32(kind).u64(storageTime);
   writeStoredDataValue(w, value, true);
+  signerIdentity.encode(w, identity);
+  return w.finish();
+}
+
+/**
+ * RFC 6940 §11.1: a `<configuration>` element (and, "in the same way", a `<kind>` element) is "a binary
+ * blob that MUST be signed using the standard SecurityBlock defined in Section 6.3.4". The RFC does not
+ * spell out the input (reload-digest §19.5). Both inputs it does spell out (§6.3.4 messages, §7.1 stored
+ * data) end with the signer's encoded SignerIdentity, which binds the signature to the certificate that
+ * made it, so we sign blob || SignerIdentity too and verify exactly that
+ * (docs/decisions/0023-configuration-signature-input.md).
+ */
+export function blobSignatureInput(
+  blob: Uint8Array,
+  identity: SignerIdentity,
+  ctx: CodecContext = DEFAULT_CONTEXT,
+): Uint8Array {
+  const w = new Writer(ctx, blob.length + 64);
+  w.bytes(blob);
   signerIdentity.encode(w, identity);
   return w.finish();
 }

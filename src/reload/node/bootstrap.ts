@@ -70,26 +70,34 @@ export class Bootstrapper {
     ]);
   }
 
-  /** Starts a round now: one connection attempt to every bootstrap address. */
-  round(now: number): void {
+  /**
+   * Starts a round now: one connection attempt to every bootstrap address. A partition check
+   * (`skipLinked`) learns nothing from an address still linked and leaves it alone; a join retry reuses
+   * such a link (`connected` again), since the link is fine and only the join through it failed.
+   */
+  round(now: number, skipLinked = false): void {
     this.#timers.clear('round');
     if (this.#peers.length === 0) {
       this.events.emit('exhausted', { attempts: 0 });
       return;
     }
     this.#roundFailures = 0;
+    const linked: [HostPort, LinkId, NodeId][] = [];
     const todo = this.#peers.filter((p) => {
       const link = this.#linkOf.get(key(p));
-      return link === undefined || this.#t.connections.get(link)?.state !== 'up';
+      const c = link === undefined ? undefined : this.#t.connections.get(link);
+      if (link === undefined || c?.state !== 'up' || c.peer === undefined) return true;
+      linked.push([p, link, c.peer]);
+      return false;
     });
-    // Every bootstrap address is still linked: nothing new to learn this round.
-    if (todo.length === 0) return;
     this.#roundSize = todo.length;
     for (const p of todo) {
       this.#log.info({ bootstrap: `${p.host}:${p.port}` }, 'bootstrap: connecting');
       const link = this.#t.connect(p.host, p.port, undefined, 'bootstrap', now);
       this.#inFlight.set(link, p);
     }
+    if (skipLinked) return;
+    for (const [address, link, peer] of linked) this.events.emit('connected', { link, peer, address });
   }
 
   /** Schedules the next round after the current backoff (doubled each time, with ±50 % jitter). */

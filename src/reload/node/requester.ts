@@ -59,7 +59,11 @@ export class Requester {
       extensions: [...(spec.extensions ?? [])],
     };
     const payload = this.#sender.signedPayload(transactionId, contents, spec.certificates, spec.signer);
-    const header = this.#sender.newHeader(transactionId, spec.destination);
+    const fresh = this.#sender.newHeader(transactionId, spec.destination);
+    const header =
+      spec.configurationSequence === undefined
+        ? fresh
+        : { ...fresh, configurationSequence: spec.configurationSequence };
     const last = spec.destination[spec.destination.length - 1];
     const wildcard = 2n ** BigInt(8 * this.#sender.nodeIdLength) - 1n;
     const expectSigner = last?.type === 'node' && last.id !== wildcard ? last.id : undefined;

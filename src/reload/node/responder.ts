@@ -2,6 +2,7 @@ import { TypedEmitter } from '../../core/events.js';
 import type { NodeId } from '../../core/ids.js';
 import { CodecError, encode } from '../../wire/index.js';
 import { ErrorCode, ForwardingOptionFlag, isRequestCode, MessageCode } from '../messages/codes.js';
+import type { Destination } from '../messages/common.js';
 import type { MessageContents, MessageExtension } from '../messages/contents.js';
 import { errorResponse } from '../messages/error.js';
 import type { ForwardingHeader } from '../messages/header.js';
@@ -18,8 +19,18 @@ import type { IncomingRequest, RequestHandler } from './types.js';
  * answers and errors travel back along the request's path (RFC 6940 §6.2.2).
  */
 export interface ResponderEvents {
-  /** A request whose configuration_sequence differs from ours (RFC 6940 §6.3.2.1). */
-  'config-mismatch': { readonly theirs: number; readonly peer: NodeId | undefined };
+  /**
+   * A request whose configuration_sequence differs from ours (RFC 6940 §6.3.2.1). `peer` is the link it
+   * came over, `origin` the node that signed it (the one a ConfigUpdate must reach), `path` the way back
+   * to it (its via list reversed, which also reaches a node that has not joined yet), `now` its arrival.
+   */
+  'config-mismatch': {
+    readonly theirs: number;
+    readonly peer: NodeId | undefined;
+    readonly origin: NodeId;
+    readonly path: readonly Destination[];
+    readonly now: number;
+  };
   [event: string]: unknown;
 }
 
@@ -77,7 +88,7 @@ export class Responder {
       return;
     }
     this.#answers.begin(txid, now);
-    const rejection = this.#check(d, contents);
+    const rejection = this.#check(d, contents, signer.nodeId, now);
     if (rejection !== undefined) {
       this.sendError(d.header, d.previousHop, rejection[0], rejection[1], now);
       return;
@@ -97,12 +108,18 @@ export class Responder {
     }
   }
 
-  #check(d: LocalDelivery, contents: MessageContents): [number, string] | undefined {
+  #check(
+    d: LocalDelivery,
+    contents: MessageContents,
+    origin: NodeId,
+    now: number,
+  ): [number, string] | undefined {
     const theirs = d.header.configurationSequence;
     const ours = this.#configurationSequence;
     if (theirs !== ours && contents.code !== MessageCode.config_update_req) {
       // RFC 6940 §6.3.2.1: sequence numbers compare modulo 2^16 (TCP style).
-      this.events.emit('config-mismatch', { theirs, peer: d.previousHop });
+      const path = answerPath(d.header, d.previousHop);
+      this.events.emit('config-mismatch', { theirs, peer: d.previousHop, origin, path, now });
       const older = ((ours - theirs) & 0xffff) < 0x8000;
       return [
         older ? ErrorCode.Error_Config_Too_Old : ErrorCode.Error_Config_Too_New,

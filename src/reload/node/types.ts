@@ -58,6 +58,11 @@ export interface RequestSpec {
   readonly certificates?: readonly GenericCertificate[];
   /** Sign with this identity instead of the node's (see MessageSecurity.sign). */
   readonly signer?: Signer;
+  /**
+   * The forwarding header's configuration_sequence instead of ours: a ConfigUpdate carries 65535 so that
+   * a receiver with any sequence accepts it (RFC 6940 §6.3.2.1).
+   */
+  readonly configurationSequence?: number;
 }
 
 export interface Answer {

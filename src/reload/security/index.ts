@@ -7,9 +7,14 @@ export {
   type CertificateAuthority,
   createCertificateAuthority,
   createCertificateRequest,
+  type IssueIdentityOptions,
+  issueIdentity,
   issueNodeCertificate,
+  issueServerCertificate,
   loadCertificateAuthority,
   parseCertificateRequest,
+  randomNodeId,
+  type ServerCertificateOptions,
 } from './ca.js';
 export {
   type CertificateInfo,
@@ -17,6 +22,18 @@ export {
   certificateToPem,
   parseCertificate,
 } from './certificate.js';
+export {
+  type BlobCheck,
+  signBlob,
+  signedOverlayDocument,
+  type VerifiedConfiguration,
+  type VerifiedKind,
+  type VerifyConfigurationOptions,
+  verifyBlobSignature,
+  verifyConfigurationDocument,
+  verifyKindBlocks,
+  verifyKindSource,
+} from './config-signature.js';
 export {
   createSelfSignedIdentity,
   identityFromParts,

@@ -74,7 +74,7 @@ export interface CertificateIssuer {
 }
 
 /** A random positive serial number of 16 bytes (RFC 5280 §4.1.2.2: at most 20 octets, positive). */
-function serialNumber(): string {
+export function serialNumber(): string {
   const b = new Uint8Array(randomBytes(16));
   b[0] = ((b[0] ?? 0) & 0x7f) | 0x01;
   return toHex(b);

@@ -80,17 +80,26 @@ export interface X509VerifierOptions {
 
 /** Verifies RSASSA-PKCS1-v1_5 and ECDSA signatures from X.509 node certificates (RFC 6940 §6.3.4). */
 export class X509Verifier implements Verifier {
-  readonly #settings: TrustSettings;
+  #settings: TrustSettings;
   readonly #store: CertificateStore | undefined;
   readonly #parsed: Lru<CertificateInfo | LocalError>;
   /** Certificates whose signatures (self or chain) already checked out; validity is rechecked each time. */
-  readonly #trusted: Lru<true>;
+  #trusted: Lru<true>;
 
   constructor(settings: TrustSettings, options: X509VerifierOptions = {}) {
     this.#settings = settings;
     this.#store = options.store;
     this.#parsed = new Lru(options.cacheSize ?? 4096);
     this.#trusted = new Lru(options.cacheSize ?? 4096);
+  }
+
+  /**
+   * A new configuration came into force (RFC 6940 §11.1): its root-certs and bad-nodes apply from now on,
+   * so certificates trusted under the old settings are checked again.
+   */
+  setTrustSettings(settings: TrustSettings): void {
+    this.#settings = settings;
+    this.#trusted = new Lru(this.#trusted.capacity);
   }
 
   verify(

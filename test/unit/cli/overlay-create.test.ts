@@ -1,31 +1,16 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
+import { nodeIdToHex } from '../../../src/core/ids.js';
 import { parseOverlayConfig } from '../../../src/reload/config/parse.js';
-
-const BIN = fileURLToPath(new URL('../../../../bin/p2psip', import.meta.url));
-
-interface Run {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-/** Runs the real command line, as a user would, in `cwd`. */
-function p2psip(cwd: string, ...args: string[]): Run {
-  const r = spawnSync(process.execPath, [BIN, ...args], { cwd, encoding: 'utf8', timeout: 60_000 });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+import { certificateFromPem, parseCertificate } from '../../../src/reload/security/certificate.js';
+import { verifyConfigurationDocument } from '../../../src/reload/security/config-signature.js';
+import { assertUsageError as assertCommandUsageError, p2psip, type Run } from '../../support/cli.js';
 
 function assertUsageError(r: Run, message: RegExp): void {
-  assert.equal(r.code, 2, r.stderr);
-  assert.equal(r.stdout, '');
-  assert.match(r.stderr, /^p2psip overlay create: [^\n]+\n$/, 'one line on stderr');
-  assert.match(r.stderr, message);
+  assertCommandUsageError(r, 'overlay create', message);
 }
 
 let cwd = '';
@@ -82,14 +67,22 @@ describe('p2psip overlay create --self-signed', () => {
       ['SIP-REGISTRATION', 'TURN-SERVICE', 'CERTIFICATE_BY_NODE', 'CERTIFICATE_BY_USER'],
     );
     assert.ok((config.expiration ?? 0) > Date.now() + 10 * 365 * 86_400_000);
-    assert.deepEqual(source.signatures, []);
+    assert.equal(source.signatures.length, 1);
+    // The signer is self-signed: its Node-ID is the digest of its key, and the document names it.
+    const signer = parseCertificate(
+      certificateFromPem(await readFile(join(cwd, 'ov1', 'signer.crt'), 'utf8')),
+    );
+    const signerId = signer.nodeIds[0];
+    assert.ok(signerId !== undefined);
+    assert.deepEqual(config.configurationSigners, [nodeIdToHex(signerId)]);
+    const v = verifyConfigurationDocument(await readFile(join(cwd, 'ov1', 'overlay.xml')), {
+      instanceName: 'chat.example.org',
+      now: Date.now(),
+    });
+    assert.equal(v.signer?.nodeId, signer.nodeIds[0]);
   });
 
-  it('exits 2 without --self-signed: the CA mode is issue #5', () => {
-    assertUsageError(
-      p2psip(cwd, 'overlay', 'create', '--name', 'a.example', '--out', 'ca'),
-      /CA mode is not built \(issue #5\)/,
-    );
+  it('exits 2 for --enrollment-url with --self-signed or without https', () => {
     assertUsageError(
       p2psip(
         cwd,
@@ -103,7 +96,11 @@ describe('p2psip overlay create --self-signed', () => {
         '--enrollment-url',
         'https://x',
       ),
-      /--enrollment-url needs the CA mode/,
+      /--enrollment-url is for CA overlays/,
+    );
+    assertUsageError(
+      p2psip(cwd, 'overlay', 'create', '--name', 'a.example', '--out', 'ca', '--enrollment-url', 'http://x/'),
+      /want an https: URL/,
     );
   });
 
@@ -148,6 +145,6 @@ describe('p2psip overlay create --self-signed', () => {
   it('shows its usage with --help', () => {
     const r = p2psip(cwd, 'overlay', 'create', '--help');
     assert.equal(r.code, 0);
-    assert.match(r.stdout, /Usage: p2psip overlay create --name DOMAIN --out DIR --self-signed/);
+    assert.match(r.stdout, /Usage: p2psip overlay create --name DOMAIN --out DIR \[--bootstrap/);
   });
 });

@@ -23,7 +23,10 @@ describe('a peer’s node configuration', () => {
     assert.equal(c.overlayName, 'test.p2psip');
     assert.equal(c.overlayHash, overlayHash('test.p2psip'));
     assert.equal(c.configurationSequence, overlay.sequence);
-    assert.deepEqual([c.maxMessageSize, c.initialTtl, c.reliabilityTimer], [5000, 100, 3000]);
+    assert.deepEqual(
+      [c.maxMessageSize, c.initialTtl, c.reliabilityTimer],
+      [overlay.maxMessageSize, 100, 3000],
+    );
     assert.deepEqual(c.bootstrap, [
       { host: '192.0.2.1', port: 6084 },
       { host: '127.0.0.2', port: 7001 },
