@@ -37,7 +37,7 @@ function ioError(what: string, path: string, e: unknown): LocalError {
   return new LocalError('ERR_IO', `cannot ${what} ${path}: ${errorMessage(e)}`, { cause: e });
 }
 
-async function readText(path: string, what: string): Promise<string> {
+export async function readText(path: string, what: string): Promise<string> {
   try {
     return await readFile(path, 'utf8');
   } catch (e) {
@@ -45,7 +45,7 @@ async function readText(path: string, what: string): Promise<string> {
   }
 }
 
-async function exists(path: string): Promise<boolean> {
+export async function exists(path: string): Promise<boolean> {
   try {
     await access(path);
     return true;
@@ -56,7 +56,7 @@ async function exists(path: string): Promise<boolean> {
 }
 
 /** Writes through a temporary file and a rename, so a crash never leaves half a file. */
-async function writeAtomically(path: string, data: string, mode: number): Promise<void> {
+export async function writeAtomically(path: string, data: string, mode: number): Promise<void> {
   const tmp = `${path}.${process.pid}.tmp`;
   try {
     // A leftover from a crashed run would keep its old mode; start from nothing so `mode` applies.
