@@ -11,6 +11,7 @@ import {
   callCounts,
   freeSipPort,
   killSipp,
+  peerWarnings,
   type SipAccount,
   type SipPeer,
   type SippRun,
