@@ -208,8 +208,8 @@ export interface SipRingOptions {
 
 /**
  * An overlay (Chord timers made test-fast) of `peers` real `p2psip peer --sip` processes on 127.0.0.1:
- * peer 0 is the bootstrap node; each has its identity in DIR/peerI and offers MD5 digest first (SIPp 3.6
- * reads only the first challenge and knows only MD5).
+ * peer 0 is the bootstrap node; each has its identity in DIR/peerI. Digest is the default, MD5 alone
+ * (decision 0021: SIPp 3.6 and baresip 1.0 know no other).
  */
 export async function startSipPeers(dir: string, o: SipRingOptions): Promise<SipPeer[]> {
   const bootPort = await freePort();
@@ -236,7 +236,7 @@ export async function startSipPeers(dir: string, o: SipRingOptions): Promise<Sip
       overlayXml,
       identityDir,
       listen: { host: '127.0.0.1', port: i === 0 ? bootPort : 0 },
-      extraArgs: ['--sip', sipTarget(sip), '--sip-digest', 'MD5,SHA-256', ...(o.extraArgs?.(i) ?? [])],
+      extraArgs: ['--sip', sipTarget(sip), ...(o.extraArgs?.(i) ?? [])],
     });
     peers.push({ ...p, sip });
   }

@@ -47,6 +47,9 @@ export interface SipServiceOptions {
   readonly digestAlgorithms?: readonly DigestAlgorithm[];
 }
 
+/** docs/decisions/0021-digest-challenges.md. */
+export const DEFAULT_DIGEST: readonly DigestAlgorithm[] = ['MD5'];
+
 interface Sink {
   datagram(bytes: Uint8Array, source: TransportAddress): void;
   message(message: SipMessage, source: TransportAddress): void;
@@ -140,7 +143,8 @@ export class SipService {
           app,
           // RFC 7616 §3.3 / §5.4: nonces must be unforgeable; a fresh secret per process run.
           nonceSecret: new Uint8Array(randomBytes(32)),
-          ...(o.digestAlgorithms === undefined ? {} : { digestAlgorithms: o.digestAlgorithms }),
+          // Decision 0021: MD5 alone unless asked; phones in the field refuse a challenge list with SHA-256.
+          digestAlgorithms: o.digestAlgorithms ?? DEFAULT_DIGEST,
         },
         { users, overlay: new ReloadAdapterOverlay(node, apps, users, now), random, log },
       );
