@@ -152,6 +152,8 @@ function sipMetricsOf(sip: SipService): SipMetricsSource {
     connections: () => sip.transports.connectionCount,
     appConnections: () => sip.appConnections.connectionCount,
     dropped: () => sip.transports.stats.dropped,
+    datagramsIn: () => sip.transports.stats.datagramsIn,
+    streamMessagesIn: () => sip.transports.stats.streamMessagesIn,
   };
 }
 

@@ -41,6 +41,10 @@ export interface SipMetricsSource {
   connections(): number;
   appConnections(): number;
   dropped(): ReadonlyMap<string, number>;
+  /** Datagrams the UDP socket read (before parsing): compared with what a sender sent, the kernel's drops. */
+  datagramsIn(): number;
+  /** Whole messages framed off TCP and TLS connections with phones. */
+  streamMessagesIn(): number;
 }
 
 export interface Metrics {
@@ -162,5 +166,13 @@ function sipMetrics(sip: SipMetricsSource, gauge: Define, counter: Define, label
   );
   labelled('p2psip_sip_dropped_total', 'SIP input dropped by the transports, by reason', 'reason', () =>
     sip.dropped(),
+  );
+  counter('p2psip_sip_datagrams_received_total', 'UDP datagrams read by the SIP socket', () =>
+    sip.datagramsIn(),
+  );
+  counter(
+    'p2psip_sip_stream_messages_received_total',
+    'SIP messages framed off TCP and TLS connections with phones',
+    () => sip.streamMessagesIn(),
   );
 }

@@ -3,7 +3,7 @@ import { errorMessage } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
 import { SipStreamFramer } from '../../sip/message/framer.js';
 import type { SipMessage } from '../../sip/message/message.js';
-import { SipParseError } from '../../sip/message/parse-error.js';
+import type { SipParseError } from '../../sip/message/parse-error.js';
 import { buildResponse } from '../../sip/message/response.js';
 import { serializeMessage } from '../../sip/message/serializer.js';
 import type { TransportAddress, TransportKind } from '../../sip/transport/address.js';
@@ -116,14 +116,7 @@ export class SipStream {
 
   #onData(bytes: Uint8Array): void {
     if (this.#broken) return;
-    let events: ReturnType<SipStreamFramer['push']>;
-    try {
-      events = this.#framer.push(bytes);
-    } catch (e) {
-      if (!(e instanceof SipParseError)) throw e;
-      this.#refuse(e);
-      return;
-    }
+    const { events, error } = this.#framer.pushAll(bytes);
     for (const ev of events) {
       if (this.#closed) return;
       // RFC 5626 §4.4.1: a double-CRLF ping is answered with a single CRLF pong.
@@ -133,6 +126,7 @@ export class SipStream {
         this.#events.message(this, ev.message);
       }
     }
+    if (error !== undefined && !this.#closed) this.#refuse(error);
   }
 
   /**

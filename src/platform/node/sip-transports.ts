@@ -268,7 +268,8 @@ export class SipTransports {
     }
     if (ipFamily(destination.host) === undefined) {
       this.#drop('destination is not an IP address');
-      this.#log.info(
+      // Debug, not info: every retransmission lands here, and anyone can send requests routed to names.
+      this.#log.debug(
         { host: destination.host },
         'sip: not sending to a host name (no RFC 3263 resolution here)',
       );
