@@ -10,6 +10,7 @@ const registry: Array<() => Promise<{ bench: Bench }>> = [
   () => import('./codec.js'),
   () => import('./sip-parse.js'),
   () => import('./hop-cost.js'),
+  () => import('./sip-adapter.js'),
 ];
 
 const only = process.argv.slice(2);
