@@ -209,7 +209,7 @@ export interface SipRingOptions {
 /**
  * An overlay (Chord timers made test-fast) of `peers` real `p2psip peer --sip` processes on 127.0.0.1:
  * peer 0 is the bootstrap node; each has its identity in DIR/peerI. Digest is the default, MD5 alone
- * (decision 0021: SIPp 3.6 and baresip 1.0 know no other).
+ * (decision 0025: SIPp 3.6 and baresip 1.0 know no other).
  */
 export async function startSipPeers(dir: string, o: SipRingOptions): Promise<SipPeer[]> {
   const bootPort = await freePort();

@@ -58,7 +58,7 @@ export interface PeerSipOptions {
   readonly tlsPort?: number;
   /** The AppAttach listener (default: the RELOAD listener's host, a port the OS picks). */
   readonly appListen?: HostPort;
-  /** Digest challenges in the order offered (default MD5 alone, decision 0021). */
+  /** Digest challenges in the order offered (default MD5 alone, decision 0025). */
   readonly digestAlgorithms?: readonly DigestAlgorithm[];
 }
 

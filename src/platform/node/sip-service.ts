@@ -47,7 +47,7 @@ export interface SipServiceOptions {
   readonly digestAlgorithms?: readonly DigestAlgorithm[];
 }
 
-/** docs/decisions/0021-digest-challenges.md. */
+/** docs/decisions/0025-digest-challenges.md. */
 export const DEFAULT_DIGEST: readonly DigestAlgorithm[] = ['MD5'];
 
 interface Sink {
@@ -143,7 +143,7 @@ export class SipService {
           app,
           // RFC 7616 §3.3 / §5.4: nonces must be unforgeable; a fresh secret per process run.
           nonceSecret: new Uint8Array(randomBytes(32)),
-          // Decision 0021: MD5 alone unless asked; phones in the field refuse a challenge list with SHA-256.
+          // Decision 0025: MD5 alone unless asked; baresip 1.0 fails on any challenge list with SHA-256 in it.
           digestAlgorithms: o.digestAlgorithms ?? DEFAULT_DIGEST,
         },
         { users, overlay: new ReloadAdapterOverlay(node, apps, users, now), random, log },
