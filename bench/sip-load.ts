@@ -2,11 +2,12 @@ import { join } from 'node:path';
 import type { HostPort } from '../test/support/peer-process.js';
 import {
   freeSipPort,
+  registerArgs,
   type SipAccount,
   type SippResult,
   sipp,
-  sipTarget,
   startSipp,
+  uacArgs,
   writeUsersCsv,
 } from '../test/support/sip-interop.js';
 import { captureSip, type SipPacket } from './sip-capture.js';
@@ -49,23 +50,8 @@ export async function registerRate(
   const domain = users[0]?.domain ?? '';
   const r = await sipp(
     [
-      sipTarget(target),
-      '-sf',
-      'register.xml',
-      '-inf',
-      csv,
-      '-i',
-      '127.0.0.1',
-      '-p',
-      String(await freeSipPort()),
-      '-r',
-      '50000',
-      '-l',
-      String(concurrent),
-      '-timeout',
-      `${seconds}s`,
-      '-auth_uri',
-      domain,
+      ...registerArgs(target, csv, await freeSipPort(), domain),
+      ...['-r', '50000', '-l', String(concurrent), '-timeout', `${seconds}s`],
     ],
     join(dir, `${name}-register.csv`),
     (seconds + 60) * 1000,
@@ -108,21 +94,7 @@ export async function callSetup(dir: string, p: CallPlan): Promise<CallRun> {
   const csv = join(dir, `${p.name}-callee.csv`);
   await writeUsersCsv(csv, [p.callee]);
   const reg = await sipp(
-    [
-      sipTarget(p.calleeRegistrar),
-      '-sf',
-      'register.xml',
-      '-inf',
-      csv,
-      '-i',
-      '127.0.0.1',
-      '-p',
-      String(uasPort),
-      '-m',
-      '1',
-      '-auth_uri',
-      p.callee.domain,
-    ],
+    [...registerArgs(p.calleeRegistrar, csv, uasPort, p.callee.domain), '-m', '1'],
     join(dir, `${p.name}-callee-register.csv`),
   );
   if (reg.code !== 0) throw failure(`callee REGISTER at ${p.name}`, reg);
@@ -147,33 +119,8 @@ export async function callSetup(dir: string, p: CallPlan): Promise<CallRun> {
 function calls(dir: string, p: CallPlan, name: string, n: number, port: number): Promise<SippResult> {
   return sipp(
     [
-      sipTarget(p.callerProxy),
-      '-sf',
-      'uac-call.xml',
-      '-s',
-      p.callee.user,
-      '-key',
-      'user',
-      p.caller.user,
-      '-key',
-      'domain',
-      p.caller.domain,
-      '-au',
-      p.caller.user,
-      '-ap',
-      p.caller.password,
-      '-auth_uri',
-      `${p.callee.user}@${p.callee.domain}`,
-      '-i',
-      '127.0.0.1',
-      '-p',
-      String(port),
-      '-m',
-      String(n),
-      '-r',
-      String(p.rate),
-      '-d',
-      '10',
+      ...uacArgs(p.callerProxy, 'uac-call.xml', p.caller, p.callee, port),
+      ...['-m', String(n), '-r', String(p.rate), '-d', '10'],
     ],
     join(dir, `${name}-calls.csv`),
   );

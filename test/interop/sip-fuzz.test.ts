@@ -12,12 +12,13 @@ import {
   freeSipPort,
   killSipp,
   peerWarnings,
+  registerArgs,
   type SipAccount,
   type SipPeer,
   sipp,
-  sipTarget,
   startSipPeers,
   startSipp,
+  uacArgs,
   writeUsersCsv,
 } from '../support/sip-interop.js';
 import { requireTool } from '../support/tools.js';
@@ -66,7 +67,7 @@ async function assertHealthy(peer: SipPeer): Promise<void> {
   );
 }
 
-describe('a live peer under torture and fuzzing', { timeout: 180_000 }, () => {
+describe('a live peer under torture and fuzzing', { timeout: 600_000 }, () => {
   let dir = '';
   let peer: SipPeer;
 
@@ -110,6 +111,7 @@ describe('a live peer under torture and fuzzing', { timeout: 180_000 }, () => {
       `fast-check seeds: UDP ${UDP_SEED}, TCP ${TCP_SEED} (fuzzedStream in test/support/sip-fuzz.ts)`,
     );
     const before = await counters(peer);
+    const started = Date.now();
     const udp = await blastUdp(peer.sip, fuzzedStream(UDP_MESSAGES, UDP_SEED));
     const tally: StreamTally = { connections: 0, framed: 0 };
     const connected = await blastTcp(
@@ -119,7 +121,8 @@ describe('a live peer under torture and fuzzing', { timeout: 180_000 }, () => {
     const now = await counters(peer);
     t.diagnostic(
       `UDP: ${udp.sent} datagrams + ${udp.probes} probes; TCP: ${tally.connections} connections, ` +
-        `${tally.framed} framed messages; requests handled: ${now.requests - before.requests}`,
+        `${tally.framed} framed messages; requests handled: ${now.requests - before.requests}; ` +
+        `${((Date.now() - started) / 1000).toFixed(1)} s`,
     );
     assert.equal(udp.sent, UDP_MESSAGES);
     // Not one datagram lost to a full socket buffer: the peer read them all.
@@ -139,50 +142,15 @@ describe('a live peer under torture and fuzzing', { timeout: 180_000 }, () => {
     const csv = join(dir, 'bob.csv');
     await writeUsersCsv(csv, [BOB]);
     const reg = await sipp(
-      [
-        sipTarget(peer.sip),
-        '-sf',
-        'register.xml',
-        '-inf',
-        csv,
-        '-i',
-        '127.0.0.1',
-        '-p',
-        String(uasPort),
-      ].concat(['-m', '1', '-auth_uri', DOMAIN]),
+      [...registerArgs(peer.sip, csv, uasPort, DOMAIN), '-m', '1'],
       join(dir, 'bob-register.csv'),
     );
     assert.equal(reg.code, 0, reg.errors);
     const uas = startSipp(['-sf', 'uas.xml', '-i', '127.0.0.1', '-p', String(uasPort)], join(dir, 'uas.csv'));
     const calls = await sipp(
       [
-        sipTarget(peer.sip),
-        '-sf',
-        'uac-call.xml',
-        '-s',
-        BOB.user,
-        '-key',
-        'user',
-        ALICE.user,
-        '-key',
-        'domain',
-        DOMAIN,
-        '-au',
-        ALICE.user,
-        '-ap',
-        ALICE.password,
-        '-auth_uri',
-        `${BOB.user}@${DOMAIN}`,
-        '-i',
-        '127.0.0.1',
-        '-p',
-        String(await freeSipPort()),
-        '-m',
-        '5',
-        '-r',
-        '5',
-        '-d',
-        '100',
+        ...uacArgs(peer.sip, 'uac-call.xml', ALICE, BOB, await freeSipPort()),
+        ...['-m', '5', '-r', '5', '-d', '100'],
       ],
       join(dir, 'calls.csv'),
     );

@@ -12,13 +12,14 @@ import {
   freeSipPort,
   killSipp,
   peerWarnings,
+  registerArgs,
   type SipAccount,
   type SipPeer,
   type SippRun,
   sipp,
-  sipTarget,
   startSipPeers,
   startSipp,
+  uacArgs,
   writeUsersCsv,
 } from '../support/sip-interop.js';
 import { requireTool } from '../support/tools.js';
@@ -92,23 +93,13 @@ describe('SIPp through three p2psip adapter peers', { timeout: 300_000 }, () => 
       await writeUsersCsv(csv, users);
       const r = await sipp(
         [
-          sipTarget(p.sip),
-          '-sf',
-          'register.xml',
-          '-inf',
-          csv,
-          '-i',
-          '127.0.0.1',
-          '-p',
-          String(await freeSipPort()),
+          ...registerArgs(p.sip, csv, await freeSipPort(), DOMAIN),
           '-m',
           String(users.length),
           '-r',
           '40',
           '-l',
           '40',
-          '-auth_uri',
-          DOMAIN,
         ],
         join(dir, `register${i}-stats.csv`),
       );
@@ -140,9 +131,7 @@ describe('SIPp through three p2psip adapter peers', { timeout: 300_000 }, () => 
     const csv = join(dir, 'bob.csv');
     await writeUsersCsv(csv, [BOB]);
     const reg = await sipp(
-      [sipTarget(c.sip), '-sf', 'register.xml', '-inf', csv, '-i', '127.0.0.1', '-p', String(uasPort)].concat(
-        ['-m', '1', '-auth_uri', DOMAIN],
-      ),
+      [...registerArgs(c.sip, csv, uasPort, DOMAIN), '-m', '1'],
       join(dir, 'bob-register.csv'),
     );
     assert.equal(reg.code, 0, reg.errors);
@@ -153,38 +142,11 @@ describe('SIPp through three p2psip adapter peers', { timeout: 300_000 }, () => 
     );
   });
 
-  const callArgs = (target: SipPeer, scenario: string, calls: number, extra: readonly string[]) => [
-    sipTarget(target.sip),
-    '-sf',
-    scenario,
-    '-s',
-    BOB.user,
-    '-key',
-    'user',
-    ALICE.user,
-    '-key',
-    'domain',
-    DOMAIN,
-    '-au',
-    ALICE.user,
-    '-ap',
-    ALICE.password,
-    // SIPp signs the URI it is given, not the Request-URI: name bob's, as the request does.
-    '-auth_uri',
-    `${BOB.user}@${DOMAIN}`,
-    '-i',
-    '127.0.0.1',
-    '-m',
-    String(calls),
-    ...extra,
-  ];
-
   const placeCalls = async (calls: number, tag: string): Promise<void> => {
     const r = await sipp(
       [
-        ...callArgs(a, 'uac-call.xml', calls, ['-r', '30', '-l', '60', '-d', '100']),
-        '-p',
-        String(await freeSipPort()),
+        ...uacArgs(a.sip, 'uac-call.xml', ALICE, BOB, await freeSipPort()),
+        ...['-m', String(calls), '-r', '30', '-l', '60', '-d', '100'],
       ],
       join(dir, `${tag}.csv`),
     );
@@ -204,9 +166,8 @@ describe('SIPp through three p2psip adapter peers', { timeout: 300_000 }, () => 
     it(`alice sends 500 ${method} requests to bob across the overlay: 0 failed`, async () => {
       const r = await sipp(
         [
-          ...callArgs(a, `uac-${method.toLowerCase()}.xml`, CALLS, ['-r', '50', '-l', '60']),
-          '-p',
-          String(await freeSipPort()),
+          ...uacArgs(a.sip, `uac-${method.toLowerCase()}.xml`, ALICE, BOB, await freeSipPort()),
+          ...['-m', String(CALLS), '-r', '50', '-l', '60'],
         ],
         join(dir, `${method}.csv`),
       );

@@ -193,6 +193,60 @@ export function sipTarget(p: HostPort): string {
   return `${p.host}:${p.port}`;
 }
 
+/** SIPp `register.xml` from 127.0.0.1:`port` for the accounts in `csv`; the digest URI names `domain`. */
+export function registerArgs(target: HostPort, csv: string, port: number, domain: string): string[] {
+  return [
+    sipTarget(target),
+    '-sf',
+    'register.xml',
+    '-inf',
+    csv,
+    '-i',
+    '127.0.0.1',
+    '-p',
+    String(port),
+    '-auth_uri',
+    domain,
+  ];
+}
+
+/**
+ * SIPp `scenario` (uac-call.xml, uac-message.xml, uac-options.xml) from 127.0.0.1:`port`: `caller` to
+ * `callee` through `proxy`, answering digest challenges with the caller's credentials.
+ */
+export function uacArgs(
+  proxy: HostPort,
+  scenario: string,
+  caller: SipAccount,
+  callee: SipAccount,
+  port: number,
+): string[] {
+  return [
+    sipTarget(proxy),
+    '-sf',
+    scenario,
+    '-s',
+    callee.user,
+    '-key',
+    'user',
+    caller.user,
+    '-key',
+    'domain',
+    caller.domain,
+    '-au',
+    caller.user,
+    '-ap',
+    caller.password,
+    // SIPp signs the URI it is given, not the Request-URI: name the callee's, as the request does.
+    '-auth_uri',
+    `${callee.user}@${callee.domain}`,
+    '-i',
+    '127.0.0.1',
+    '-p',
+    String(port),
+  ];
+}
+
 export interface SipPeer extends PeerProcess {
   /** Where phones reach it: UDP and TCP here, TLS on the next port. */
   readonly sip: HostPort;
