@@ -3,13 +3,15 @@ import { errorMessage } from '../core/errors.js';
 import { formatHostPort } from '../core/ip.js';
 import type { LogLevel } from '../core/logger.js';
 import { type ControlPeer, controlApi, DEFAULT_CONTROL } from '../dashboard/control-api.js';
-import { createMetrics, type Metrics } from '../dashboard/metrics.js';
+import { createMetrics, type Metrics, type SipMetricsSource } from '../dashboard/metrics.js';
 import { type HttpServerHandle, startHttpServer } from '../platform/node/http-server.js';
 import { createLogger, isLogLevel } from '../platform/node/logger.js';
-import { PeerRuntime } from '../platform/node/peer-runtime.js';
+import { PeerRuntime, type PeerSipOptions } from '../platform/node/peer-runtime.js';
+import type { SipService } from '../platform/node/sip-service.js';
 import { readWebAssets } from '../platform/node/web-assets.js';
 import { CONFIG_DEFAULTS } from '../reload/config/overlay-config.js';
 import type { HostPort } from '../reload/node/attach.js';
+import { DIGEST_ALGORITHMS, type DigestAlgorithm, parseAlgorithm } from '../sip/auth/digest.js';
 import { type CliIo, EXIT_FAILURE, EXIT_OK, parseOptions, required, UsageError } from './command.js';
 import { hostPortOption } from './options.js';
 
@@ -35,6 +37,9 @@ const OPTIONS = {
   'tls-keylog': { type: 'string' },
   'log-level': { type: 'string' },
   sip: { type: 'string' },
+  'sip-tls-port': { type: 'string' },
+  'sip-app': { type: 'string' },
+  'sip-digest': { type: 'string' },
 } as const;
 
 const SOFTWARE_VERSION = 'p2psip 0.1.0';
@@ -48,11 +53,56 @@ interface PeerArgs {
   readonly bootstrap: HostPort[];
   readonly keylog: string | undefined;
   readonly level: LogLevel;
+  readonly sip: PeerSipOptions | undefined;
+}
+
+/** RFC 3261 §19.1.2: phones expect 5060 for UDP and TCP. */
+const SIP_PORT = 5060;
+
+/** `--sip-digest SHA-256,MD5`: the digest algorithms offered, in order. */
+function digestOption(text: string | undefined): DigestAlgorithm[] | undefined {
+  if (text === undefined) return undefined;
+  const names = text.split(',').map((t) => t.trim());
+  const algorithms = names.map((n) => parseAlgorithm(n));
+  const bad = names.find((_, i) => algorithms[i] === undefined);
+  if (bad !== undefined || names.length === 0)
+    throw new UsageError(
+      `--sip-digest ${JSON.stringify(text)}: want a list of ${DIGEST_ALGORITHMS.join(', ')}`,
+    );
+  return algorithms.filter((a): a is DigestAlgorithm => a !== undefined);
+}
+
+function sipOptions(values: {
+  sip?: string | undefined;
+  'sip-tls-port'?: string | undefined;
+  'sip-app'?: string | undefined;
+  'sip-digest'?: string | undefined;
+}): PeerSipOptions | undefined {
+  if (values.sip === undefined) {
+    if (
+      values['sip-tls-port'] !== undefined ||
+      values['sip-app'] !== undefined ||
+      values['sip-digest'] !== undefined
+    )
+      throw new UsageError('--sip-tls-port, --sip-app and --sip-digest need --sip');
+    return undefined;
+  }
+  const digest = digestOption(values['sip-digest']);
+  const tls = values['sip-tls-port'];
+  const tlsPort = tls === undefined ? undefined : Number(tls);
+  if (tlsPort !== undefined && !(Number.isInteger(tlsPort) && tlsPort >= 0 && tlsPort <= 65535))
+    throw new UsageError(`--sip-tls-port ${JSON.stringify(tls)}: want a port number`);
+  const app = values['sip-app'];
+  return {
+    listen: hostPortOption('sip', values.sip, SIP_PORT),
+    ...(tlsPort === undefined ? {} : { tlsPort }),
+    ...(app === undefined ? {} : { appListen: hostPortOption('sip-app', app, 0) }),
+    ...(digest === undefined ? {} : { digestAlgorithms: digest }),
+  };
 }
 
 function parse(args: readonly string[]): PeerArgs {
   const { values } = parseOptions(args, OPTIONS);
-  if (values.sip !== undefined) throw new UsageError('--sip: the SIP adapter is not built yet (issue #6)');
   const level = values['log-level'] ?? 'info';
   if (!isLogLevel(level))
     throw new UsageError(`--log-level ${JSON.stringify(level)}: want trace|debug|info|warn|error|fatal`);
@@ -75,6 +125,7 @@ function parse(args: readonly string[]): PeerArgs {
     }),
     keylog: values['tls-keylog'],
     level,
+    sip: sipOptions(values),
   };
 }
 
@@ -88,7 +139,22 @@ function metricsOf(peer: PeerRuntime): Metrics {
     pendingRequests: () => t.pendingRequests,
     internalErrors: () => peer.driver.internalErrors,
     tlsRefused: () => peer.host.refused,
+    ...(peer.sip === undefined ? {} : { sip: sipMetricsOf(peer.sip) }),
   });
+}
+
+function sipMetricsOf(sip: SipService): SipMetricsSource {
+  return {
+    stats: sip.adapter.stats,
+    transactions: () => sip.adapter.transactions.size,
+    registrations: () => sip.adapter.registrations,
+    bindings: () => sip.adapter.bindings.bindingCount,
+    connections: () => sip.transports.connectionCount,
+    appConnections: () => sip.appConnections.connectionCount,
+    dropped: () => sip.transports.stats.dropped,
+    datagramsIn: () => sip.transports.stats.datagramsIn,
+    streamMessagesIn: () => sip.transports.stats.streamMessagesIn,
+  };
 }
 
 const WEB_DIR = fileURLToPath(new URL('../../../web/', import.meta.url));
@@ -105,6 +171,7 @@ async function run(args: readonly string[], io: CliIo): Promise<number> {
     ...(a.advertise === undefined ? {} : { advertise: a.advertise }),
     ...(a.data === undefined ? {} : { dataDir: a.data }),
     ...(a.keylog === undefined ? {} : { keylogPath: a.keylog }),
+    ...(a.sip === undefined ? {} : { sip: a.sip }),
   });
   let control: HttpServerHandle;
   try {
@@ -131,6 +198,7 @@ async function run(args: readonly string[], io: CliIo): Promise<number> {
       nodeId: peer.status().nodeId,
       overlay: peer.config.instanceName,
       listen: formatHostPort(peer.listen.host, peer.listen.port),
+      sip: peer.sip?.address ?? null,
       control: controlAt,
       dashboard: `http://${controlAt}/`,
       ...(a.data === undefined ? {} : { data: a.data }),

@@ -202,4 +202,23 @@ describe('SIP message properties', () => {
       { numRuns: propertyRuns() },
     );
   });
+
+  it('messages framed ahead of an unparsable one in the same chunk are still delivered with the error', () => {
+    const bad = new TextEncoder().encode('INVITE sip:a@b SIP/2.0\r\nVia\r\n\r\n');
+    fc.assert(
+      fc.property(fc.array(request, { minLength: 1, maxLength: 4 }), fc.nat(), (rs, split) => {
+        const good = rs.map((r) => serializeMessage(build(r)));
+        const stream = Uint8Array.from([...good.flatMap((b) => [...b]), ...bad]);
+        const at = split % (stream.length + 1);
+        const f = new SipStreamFramer();
+        const first = f.pushAll(stream.subarray(0, at));
+        const second = first.error === undefined ? f.pushAll(stream.subarray(at)) : { events: [] };
+        const delivered = [...first.events, ...second.events].filter((e) => e.type === 'message');
+        assert.equal(delivered.length, good.length);
+        assert.ok((first.error ?? second.error) instanceof SipParseError);
+        assert.throws(() => new SipStreamFramer().push(stream), SipParseError);
+      }),
+      { numRuns: propertyRuns() },
+    );
+  });
 });

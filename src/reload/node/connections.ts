@@ -87,10 +87,18 @@ export class ConnectionTable {
 
   /** A live, non-suspect link to the peer. */
   isUsable(peer: NodeId): boolean {
+    return this.isUp(peer) && this.#link(peer)?.link?.suspect === false;
+  }
+
+  /** A live link to the peer, suspect or not. */
+  isUp(peer: NodeId): boolean {
+    const c = this.#link(peer);
+    return c !== undefined && c.state === 'up' && c.link !== undefined;
+  }
+
+  #link(peer: NodeId): Connection | undefined {
     const id = this.#byPeer.get(peer);
-    if (id === undefined) return false;
-    const c = this.#byLink.get(id);
-    return c !== undefined && c.state === 'up' && c.link !== undefined && !c.link.suspect;
+    return id === undefined ? undefined : this.#byLink.get(id);
   }
 
   peers(): NodeId[] {

@@ -103,8 +103,13 @@ export class MessageTransport {
       initialTtl: opts.initialTtl,
       isResponsible: (r) => topology.isResponsible(r),
       coversNodeId: (id) => topology.coversNodeId(id),
-      linkTo: (id) => (conns.isUsable(id) ? conns.linkTo(id) : undefined),
-      nextHopToward: (t, exclude) => topology.nextHopToward(t, (id) => conns.isUsable(id), exclude),
+      // A suspect link (no ack within one RTO, RFC 6940 §6.6.3) is avoided, not abandoned: when it is the
+      // only way, it still carries the message (TCP delivers it once the peer catches up) instead of the
+      // request failing at once, which is what a busy peer's slow acks would otherwise cause.
+      linkTo: (id) => (conns.isUp(id) ? conns.linkTo(id) : undefined),
+      nextHopToward: (t, exclude) =>
+        topology.nextHopToward(t, (id) => conns.isUsable(id), exclude) ??
+        topology.nextHopToward(t, (id) => conns.isUp(id), exclude),
     };
     const sender = this.#sender();
     this.#requester = new Requester(sender, deps.random, opts.reliabilityTimer);
