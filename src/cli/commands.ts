@@ -23,7 +23,7 @@ export const COMMANDS: readonly Command[] = [
   lazy(
     'peer',
     'run a RELOAD peer until SIGINT/SIGTERM (the SIP adapter is issue #6)',
-    'p2psip peer --identity DIR [--listen HOST:PORT] [--advertise HOST[:PORT]] [--control HOST:PORT] [--data DIR] [--bootstrap HOST:PORT]... [--tls-keylog FILE] [--log-level L]',
+    'p2psip peer --identity DIR [--listen HOST:PORT] [--advertise HOST[:PORT]] [--control HOST:PORT] [--data DIR] [--bootstrap HOST:PORT]... [--tls-keylog FILE] [--log-level L] [--config-refresh SECONDS]',
     async () => (await import('./peer.js')).runPeer,
   ),
   notBuilt(

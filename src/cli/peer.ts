@@ -35,6 +35,7 @@ const OPTIONS = {
   'tls-keylog': { type: 'string' },
   'log-level': { type: 'string' },
   sip: { type: 'string' },
+  'config-refresh': { type: 'string' },
 } as const;
 
 const SOFTWARE_VERSION = 'p2psip 0.1.0';
@@ -48,6 +49,8 @@ interface PeerArgs {
   readonly bootstrap: HostPort[];
   readonly keylog: string | undefined;
   readonly level: LogLevel;
+  /** Seconds between asks for a newer configuration document (0: never); undefined: the default. */
+  readonly configRefresh: number | undefined;
 }
 
 function parse(args: readonly string[]): PeerArgs {
@@ -75,7 +78,17 @@ function parse(args: readonly string[]): PeerArgs {
     }),
     keylog: values['tls-keylog'],
     level,
+    configRefresh: seconds('config-refresh', values['config-refresh']),
   };
+}
+
+function seconds(name: string, text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const n = Number(text);
+  if (!/^\d+$/.test(text) || !Number.isSafeInteger(n) || n > 2 ** 31 / 1000) {
+    throw new UsageError(`--${name} ${JSON.stringify(text)}: want a number of seconds`);
+  }
+  return n;
 }
 
 function metricsOf(peer: PeerRuntime): Metrics {
@@ -105,6 +118,7 @@ async function run(args: readonly string[], io: CliIo): Promise<number> {
     ...(a.advertise === undefined ? {} : { advertise: a.advertise }),
     ...(a.data === undefined ? {} : { dataDir: a.data }),
     ...(a.keylog === undefined ? {} : { keylogPath: a.keylog }),
+    ...(a.configRefresh === undefined ? {} : { configRefreshMs: a.configRefresh * 1000 }),
   });
   let control: HttpServerHandle;
   try {

@@ -18,9 +18,10 @@ import { X509Signer } from '../../reload/security/signer.js';
 import { trustSettingsFromConfig } from '../../reload/security/trust.js';
 import { X509Verifier } from '../../reload/security/verifier.js';
 import { advertisedAddress } from './addresses.js';
+import { ConfigurationKeeper, type KeeperOptions, readStartConfiguration } from './configuration-keeper.js';
 import { CryptoRandom } from './crypto-random.js';
 import { NodeDriver } from './driver.js';
-import { loadOrCreateIdentity, OVERLAY_FILE, readOverlayConfig } from './identity-files.js';
+import { loadOrCreateIdentity, OVERLAY_FILE } from './identity-files.js';
 import { nodeConfigFrom } from './node-config.js';
 import { PeerEvents } from './peer-events.js';
 import { SqliteStorage } from './sqlite-storage.js';
@@ -43,6 +44,8 @@ export interface PeerOptions {
   readonly softwareVersion: string;
   readonly log: Logger;
   readonly tlsLimits?: Partial<TlsLimits>;
+  /** How often to ask the configuration server for a newer document (ms); 0 never, default one hour. */
+  readonly configRefreshMs?: number;
 }
 
 /** DESIGN §4 /status, with the storage and SIP fields at their empty values until those parts land. */
@@ -53,6 +56,8 @@ export interface PeerStatus extends NodeStatus {
   readonly registrations: number;
   readonly internalErrors: number;
   readonly connections: number;
+  /** The sequence of the configuration in force (RFC 6940 §11.1), which ConfigUpdates advance. */
+  readonly configurationSequence: number;
 }
 
 const INTERNAL = 'internal error (see the peer log)';
@@ -63,7 +68,8 @@ export class PeerRuntime {
   readonly node: ReloadNode;
   readonly driver: NodeDriver;
   readonly host: TlsHost;
-  readonly config: OverlayConfig;
+  readonly #startConfig: OverlayConfig;
+  readonly #keeper: ConfigurationKeeper;
   /** The advertised listening address (our passive candidate). */
   readonly listen: HostPort;
   readonly events: PeerEvents;
@@ -77,11 +83,12 @@ export class PeerRuntime {
     listen: HostPort;
     log: Logger;
     backend?: SqliteStorage;
+    keeper: Omit<KeeperOptions, 'node' | 'driver' | 'log' | 'recheckLinks'>;
   }) {
     this.#backend = parts.backend;
     this.node = parts.node;
     this.host = parts.host;
-    this.config = parts.config;
+    this.#startConfig = parts.config;
     this.listen = parts.listen;
     this.#log = parts.log;
     const host = parts.host;
@@ -96,11 +103,24 @@ export class PeerRuntime {
     );
     host.setHandler(this.driver);
     this.events = new PeerEvents(parts.node, parts.log);
+    this.#keeper = new ConfigurationKeeper({
+      ...parts.keeper,
+      node: parts.node,
+      driver: this.driver,
+      log: parts.log.child({ part: 'config' }),
+      recheckLinks: () => host.recheck(),
+    });
+  }
+
+  /** The configuration in force: the one the peer started with until a newer one is installed. */
+  get config(): OverlayConfig {
+    return this.#keeper.config ?? this.#startConfig;
   }
 
   /** Loads the identity, binds the listener and starts joining. Throws LocalError on any failure. */
   static async start(o: PeerOptions): Promise<PeerRuntime> {
-    const { config } = await readOverlayConfig(join(o.identityDir, OVERLAY_FILE));
+    const overlayPath = join(o.identityDir, OVERLAY_FILE);
+    const { config, installed } = await readStartConfiguration(overlayPath, o.log, Date.now());
     checkSupported(config);
     if (!config.noIce) {
       throw new LocalError(
@@ -151,6 +171,7 @@ export class PeerRuntime {
         random: new CryptoRandom(),
         log,
         ...(backend === undefined ? {} : { storageBackend: backend }),
+        ...(installed === undefined ? {} : { configuration: installed }),
       },
     );
     const peer = new PeerRuntime({
@@ -160,6 +181,18 @@ export class PeerRuntime {
       listen,
       log,
       ...(backend === undefined ? {} : { backend }),
+      keeper: {
+        path: overlayPath,
+        // RFC 6940 §11.1: the new document's root-certs and bad-nodes apply from now on, to links too.
+        applyTrust: (next) => {
+          try {
+            verifier.setTrustSettings(trustSettingsFromConfig(next));
+          } catch (e) {
+            log.error({ reason: errorMessage(e) }, 'the new configuration has no usable trust settings');
+          }
+        },
+        ...(o.configRefreshMs === undefined ? {} : { refreshMs: o.configRefreshMs }),
+      },
     });
     log.info(
       { bound: formatHostPort(bound.host, bound.port), advertised: formatHostPort(listen.host, listen.port) },
@@ -180,6 +213,7 @@ export class PeerRuntime {
       ...this.node.status(),
       internalErrors: this.driver.internalErrors,
       connections: this.host.connectionCount,
+      configurationSequence: this.node.transport.configurationSequence,
     };
   }
 
@@ -209,6 +243,7 @@ export class PeerRuntime {
   async stop(): Promise<void> {
     this.#log.info('leaving the overlay');
     await this.driver.stop();
+    await this.#keeper.stop();
     await this.host.shutdown();
     this.#backend?.close();
     this.events.close();

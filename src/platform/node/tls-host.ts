@@ -76,6 +76,8 @@ interface Conn {
   timer: NodeJS.Timeout | undefined;
   /** Armed while the socket is above its high-water mark. */
   drainTimer: NodeJS.Timeout | undefined;
+  /** The peer certificate (DER) our check accepted, kept to check it again when trust changes. */
+  peerCert: Uint8Array | undefined;
 }
 
 const TLS_MIN_VERSION = 'TLSv1.2';
@@ -212,6 +214,7 @@ export class TlsHost {
       reason: undefined,
       timer: undefined,
       drainTimer: undefined,
+      peerCert: undefined,
     };
     this.#conns.add(c);
     socket.on('error', (e: Error) => {
@@ -236,13 +239,41 @@ export class TlsHost {
       this.#drop(c, 'peer presented no certificate');
       return undefined;
     }
+    const der = bytesOf(cert.raw);
     try {
-      return this.#opts.authenticate(bytesOf(cert.raw), this.#clock());
+      const ids = this.#opts.authenticate(der, this.#clock());
+      c.peerCert = der;
+      return ids;
     } catch (e) {
       this.#refuse('bad certificate', { remote: remoteOf(c.socket), error: errorMessage(e) });
       this.#drop(c, `certificate refused: ${errorMessage(e)}`);
       return undefined;
     }
+  }
+
+  /**
+   * Checks the certificate of every live link again, e.g. after a new configuration changed the root-certs
+   * or bad-nodes, or as time passes (RFC 6940 §11.3: an expired certificate is no longer acceptable). A
+   * link whose certificate fails is closed and the node hears of it like any link that went down.
+   * Returns how many were closed.
+   */
+  recheck(): number {
+    let closed = 0;
+    const now = this.#clock();
+    for (const c of this.#conns) {
+      if (c.state !== 'up' || c.peerCert === undefined) continue;
+      try {
+        this.#opts.authenticate(c.peerCert, now);
+      } catch (e) {
+        this.#refuse('certificate no longer accepted', {
+          remote: remoteOf(c.socket),
+          error: errorMessage(e),
+        });
+        this.#drop(c, `certificate no longer accepted: ${errorMessage(e)}`);
+        closed++;
+      }
+    }
+    return closed;
   }
 
   #refuse(reason: string, fields: Record<string, unknown>): void {

@@ -124,6 +124,24 @@ describe('TlsHost', () => {
     assert.equal(ha.refused.get('bad certificate'), 1);
   });
 
+  it('checks live links again on recheck() and closes those whose certificate is now refused', async () => {
+    const ea = new Recorder();
+    const eb = new Recorder();
+    let refuseNow = false;
+    const ha = host(a, ea, { refuse: () => refuseNow });
+    const hb = host(b, eb);
+    const { port } = await ha.listen('127.0.0.1', 0);
+    hb.connect(6 as LinkId, '127.0.0.1', port);
+    await eb.seen('connected 6');
+    await ea.seen('accepted');
+    assert.equal(ha.recheck(), 0, 'a certificate still accepted keeps its link');
+    refuseNow = true;
+    assert.equal(ha.recheck(), 1);
+    await ea.seen('closed 100 certificate no longer accepted: refused by the test');
+    await eb.seen('closed 6');
+    assert.equal(ha.refused.get('certificate no longer accepted'), 1);
+  });
+
   it('closes a link the node refuses to accept, and one the node closes without telling it again', async () => {
     const ea = new Recorder();
     const eb = new Recorder();
