@@ -24,6 +24,7 @@ import { NodeDriver } from './driver.js';
 import { loadOrCreateIdentity, OVERLAY_FILE } from './identity-files.js';
 import { nodeConfigFrom } from './node-config.js';
 import { PeerEvents } from './peer-events.js';
+import { checkPskKey, linkPskFor } from './shared-secret.js';
 import { SqliteStorage } from './sqlite-storage.js';
 import { TlsHost, type TlsLimits } from './tls-host.js';
 
@@ -133,6 +134,8 @@ export class PeerRuntime {
     const log = o.log.child({ node: nodeIdToHex(identity.nodeId, len) });
     log.info({ identity: o.identityDir, action }, 'identity ready');
     if (o.dataDir !== undefined) await makeDirectory(o.dataDir);
+    const psk = linkPskFor(config);
+    if (psk !== undefined) checkPskKey(identity.privateKey.asymmetricKeyType, config.instanceName);
     const verifier = new X509Verifier(trustSettingsFromConfig(config));
     const host = new TlsHost({
       identity: {
@@ -146,6 +149,7 @@ export class PeerRuntime {
         return cert.nodeIds;
       },
       log: log.child({ part: 'tls' }),
+      ...(psk === undefined ? {} : { psk }),
       ...(o.keylogPath === undefined ? {} : { keylogPath: o.keylogPath }),
       ...(o.tlsLimits === undefined ? {} : { limits: o.tlsLimits }),
     });
@@ -195,7 +199,11 @@ export class PeerRuntime {
       },
     });
     log.info(
-      { bound: formatHostPort(bound.host, bound.port), advertised: formatHostPort(listen.host, listen.port) },
+      {
+        bound: formatHostPort(bound.host, bound.port),
+        advertised: formatHostPort(listen.host, listen.port),
+        admission: psk === undefined ? 'certificates' : 'shared secret (TLS RSA_PSK) and certificates',
+      },
       'listening',
     );
     peer.driver.start();
