@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { minute } from '../../core/clock.js';
 import { errorMessage, isLocalError, LocalError } from '../../core/errors.js';
+import { nodeIdToHex } from '../../core/ids.js';
 import type { Logger } from '../../core/logger.js';
 import type { OverlayConfig } from '../../reload/config/overlay-config.js';
 import { parseOverlayConfig } from '../../reload/config/parse.js';
@@ -100,7 +101,14 @@ export class ConfigurationKeeper {
       this.#unsubscribe.push(
         updates.events.on('installed', (e) => {
           this.#log.info(
-            { sequence: e.config.sequence, previous: e.previousSequence, restartNeeded: e.restartNeeded },
+            {
+              sequence: e.config.sequence,
+              previous: e.previousSequence,
+              // The node whose ConfigUpdate brought it, or the configuration server.
+              from:
+                e.from === undefined ? 'configuration server' : nodeIdToHex(e.from, e.config.nodeIdLength),
+              restartNeeded: e.restartNeeded,
+            },
             'new configuration in force',
           );
           if (e.unsupported.length > 0) {
