@@ -202,6 +202,7 @@ export class TlsHost {
     }
     c.link = link;
     c.state = 'up';
+    this.#logUp(c);
     this.#byLink.set(link, c);
     socket.on('data', (b: Buffer) => this.#events?.data(link, bytesOf(b)));
   }
@@ -238,6 +239,7 @@ export class TlsHost {
       const peerIds = this.#authenticate(c);
       if (peerIds === undefined) return;
       c.state = 'up';
+      this.#logUp(c);
       socket.on('data', (b: Buffer) => this.#events?.data(link, bytesOf(b)));
       this.#events?.connected(link, peerIds);
     });
@@ -318,6 +320,19 @@ export class TlsHost {
       }
     }
     return closed;
+  }
+
+  #logUp(c: Conn): void {
+    const { socket } = c;
+    this.#log.debug(
+      {
+        link: c.link,
+        direction: c.direction,
+        protocol: socket.getProtocol(),
+        cipher: socket.getCipher().name,
+      },
+      'tls: link up',
+    );
   }
 
   #refuse(reason: string, fields: Record<string, unknown>): void {
