@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { utf8 } from '../../src/core/bytes.js';
-import { kindId, type ResourceId } from '../../src/core/ids.js';
+import { bytesEqual, utf8 } from '../../src/core/bytes.js';
+import { type KindId, kindId, nodeIdFromHex, nodeIdToBytes, type ResourceId } from '../../src/core/ids.js';
 import { chordResourceId, overlayHash } from '../../src/reload/config/hashes.js';
 import {
   ErrorCode,
@@ -18,6 +18,7 @@ import {
   type StoredData,
   storeReqCodec,
 } from '../../src/reload/messages/index.js';
+import { certificateFromPem, parseCertificate } from '../../src/reload/security/certificate.js';
 import { wholeKind } from '../../src/reload/storage/fetch-rules.js';
 import { signValue } from '../../src/reload/storage/value-signing.js';
 import { decode, encode } from '../../src/wire/index.js';
@@ -29,7 +30,8 @@ import { buildRequest, selfSignedIdentity, TestClient, type TestIdentity } from 
  * Messages that must change nothing (RFC 6940 §13): a Store whose signature does not verify, sent over a
  * TLS link with a good certificate, and an old StoredData replayed in a new Store (§7.4.1.1: a value
  * older than the stored one is Error_Data_Too_Old). Three real peers on 127.0.0.1; the test is the
- * attacker, with a self-signed identity the overlay accepts.
+ * attacker, with a self-signed identity the overlay accepts. It also finds each peer's certificate where
+ * RFC 6940 §8 says every node stores it.
  */
 const OVERLAY = 'test.p2psip';
 const HASH = overlayHash(OVERLAY);
@@ -39,7 +41,7 @@ const storeCodec = storeReqCodec(ianaKindModel);
 const fetchReq = fetchReqCodec(ianaKindModel);
 const fetchAns = fetchAnsCodec(ianaKindModel);
 
-describe('forged and replayed messages to real peers', { timeout: 240_000 }, () => {
+describe('forged and replayed messages, and stored certificates, on real peers', { timeout: 240_000 }, () => {
   const T = { timeout: 90_000 };
   let dir = '';
   let peers: PeerProcess[] = [];
@@ -48,11 +50,11 @@ describe('forged and replayed messages to real peers', { timeout: 240_000 }, () 
   /** USER-MATCH (RFC 6940 §7.3.1): our own user name's Resource-ID is where we may write. */
   let resource: ResourceId;
 
-  const request = (code: number, body: Uint8Array) =>
+  const request = (code: number, body: Uint8Array, at: ResourceId = resource) =>
     buildRequest(me.signer, {
       overlay: HASH,
       configurationSequence: 1,
-      destination: [{ type: 'resource', id: resource }],
+      destination: [{ type: 'resource', id: at }],
       code,
       body,
     });
@@ -78,15 +80,18 @@ describe('forged and replayed messages to real peers', { timeout: 240_000 }, () 
   };
   const errorOf = (m: ReloadMessage): number | undefined =>
     m.contents.code === MessageCode.error ? decode(errorResponse, m.contents.body).errorCode : undefined;
-  /** What the responsible peer holds for us: the texts of the live values. */
-  const held = async (): Promise<string[]> => {
-    const body = encode(fetchReq, { resource, specifiers: [wholeKind(KIND, 'array')] }, CTX);
-    const answer = await ask(request(MessageCode.fetch_req, body));
+  /** The live values of an array kind at a resource, as the responsible peer answers a Fetch. */
+  const fetchArray = async (kind: KindId, at: ResourceId): Promise<Uint8Array[]> => {
+    const body = encode(fetchReq, { resource: at, specifiers: [wholeKind(kind, 'array')] }, CTX);
+    const answer = await ask(request(MessageCode.fetch_req, body, at));
     assert.equal(answer.contents.code, MessageCode.fetch_ans);
     const values = decode(fetchAns, answer.contents.body, CTX).kindResponses[0];
     assert.ok(values !== undefined && 'values' in values);
-    return values.values.filter((v) => v.value.exists).map((v) => new TextDecoder().decode(v.value.value));
+    return values.values.filter((v) => v.value.exists).map((v) => v.value.value);
   };
+  /** What the responsible peer holds for us: the texts of the live values. */
+  const held = async (): Promise<string[]> =>
+    (await fetchArray(KIND, resource)).map((v) => new TextDecoder().decode(v));
   const badSignatureDrops = async (): Promise<number> => {
     let n = 0;
     for (const p of peers) {
@@ -163,6 +168,36 @@ describe('forged and replayed messages to real peers', { timeout: 240_000 }, () 
       client.send(firstStore.bytes);
       assert.deepEqual(await held(), ['second']);
       for (const p of peers) assert.equal((await getStatus(p.control)).internalErrors, 0);
+    },
+  );
+
+  it(
+    'finds the certificate of every peer under CERTIFICATE_BY_NODE and CERTIFICATE_BY_USER (RFC 6940 §8)',
+    T,
+    async () => {
+      for (const p of peers) {
+        const cert = parseCertificate(
+          certificateFromPem(await readFile(join(p.identityDir, 'node.crt'), 'utf8')),
+        );
+        const byNode = chordResourceId(nodeIdToBytes(nodeIdFromHex(p.nodeId)));
+        const byUser = chordResourceId(cert.userName ?? '');
+        await waitUntil(
+          `the certificates of ${p.nodeId} stored`,
+          async () => {
+            const problems: string[] = [];
+            for (const [kind, at] of [
+              [kindId(KindCode.CERTIFICATE_BY_NODE), byNode],
+              [kindId(KindCode.CERTIFICATE_BY_USER), byUser],
+            ] as const) {
+              const values = await fetchArray(kind, at);
+              if (values.length !== 1 || !bytesEqual(values[0] ?? new Uint8Array(), cert.der))
+                problems.push(`kind ${kind}: ${values.length} values`);
+            }
+            return problems;
+          },
+          30_000,
+        );
+      }
     },
   );
 });
