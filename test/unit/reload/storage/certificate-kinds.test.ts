@@ -9,7 +9,7 @@ import type { RequestResult, RequestSpec } from '../../../../src/reload/node/typ
 import { indexFor } from '../../../../src/reload/storage/certificate-publisher.js';
 import type { FetchResult, StoreResult } from '../../../../src/reload/storage/client.js';
 import { ALICE, alice, Harness, identity, rid, sync, text } from '../../../support/storage-harness.js';
-import { overlay, ringErrors, userOf } from '../../../support/test-node.js';
+import { overlay, ringErrors, startNodes, userOf } from '../../../support/test-node.js';
 
 /**
  * The certificate kinds (RFC 6940 §8): each node keeps its certificate in the overlay, and a fetcher that
@@ -124,11 +124,7 @@ describe('each node stores its certificate when it joins, and again before it ex
   it('under CERTIFICATE_BY_NODE at H(Node-ID) and CERTIFICATE_BY_USER at H(user name), fetchable by all', () => {
     const lifetime = 2 * 3600;
     const o = overlay(6, 7, { storage: { publishCertificate: { lifetime } } });
-    o.nodes.forEach((n, i) => {
-      o.net.advance(o.net.now + (i === 0 ? 0 : 500));
-      n.start(o.net.now);
-      o.net.settle();
-    });
+    startNodes(o);
     o.net.advance(o.net.now + 60_000);
     assert.deepEqual(ringErrors(o.nodes), []);
     const fetcher = o.nodes[0];
