@@ -40,6 +40,7 @@ const OPTIONS = {
   'sip-tls-port': { type: 'string' },
   'sip-app': { type: 'string' },
   'sip-digest': { type: 'string' },
+  'config-refresh': { type: 'string' },
 } as const;
 
 const SOFTWARE_VERSION = 'p2psip 0.1.0';
@@ -54,6 +55,8 @@ interface PeerArgs {
   readonly keylog: string | undefined;
   readonly level: LogLevel;
   readonly sip: PeerSipOptions | undefined;
+  /** Seconds between asks for a newer configuration document (0: never); undefined: the default. */
+  readonly configRefresh: number | undefined;
 }
 
 /** RFC 3261 §19.1.2: phones expect 5060 for UDP and TCP. */
@@ -126,7 +129,17 @@ function parse(args: readonly string[]): PeerArgs {
     keylog: values['tls-keylog'],
     level,
     sip: sipOptions(values),
+    configRefresh: seconds('config-refresh', values['config-refresh']),
   };
+}
+
+function seconds(name: string, text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const n = Number(text);
+  if (!/^\d+$/.test(text) || !Number.isSafeInteger(n) || n > 2 ** 31 / 1000) {
+    throw new UsageError(`--${name} ${JSON.stringify(text)}: want a number of seconds`);
+  }
+  return n;
 }
 
 function metricsOf(peer: PeerRuntime): Metrics {
@@ -172,6 +185,7 @@ async function run(args: readonly string[], io: CliIo): Promise<number> {
     ...(a.data === undefined ? {} : { dataDir: a.data }),
     ...(a.keylog === undefined ? {} : { keylogPath: a.keylog }),
     ...(a.sip === undefined ? {} : { sip: a.sip }),
+    ...(a.configRefresh === undefined ? {} : { configRefreshMs: a.configRefresh * 1000 }),
   });
   let control: HttpServerHandle;
   try {

@@ -65,6 +65,7 @@ export const LOCAL_ERROR_CODES = {
   ERR_CRYPTO: 'a key, certificate or signature operation failed',
   ERR_BAD_CERT: 'a certificate is malformed, expired, untrusted, revoked or does not match its Node-ID',
   ERR_BAD_SIGNATURE: 'a signature does not verify or its signer cannot be identified',
+  ERR_UNKNOWN_CERT: 'a signature names a certificate that is not at hand (not in the message, not stored)',
   ERR_FORBIDDEN: 'the operation is not allowed for this identity',
   ERR_REMOTE: 'the remote side answered with an error',
   ERR_STATE: 'the operation is not valid in the current state',

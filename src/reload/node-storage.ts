@@ -7,6 +7,7 @@ import type { RequestResult, RequestSpec } from './node/types.js';
 import type { Signer } from './security/signer.js';
 import type { Verifier } from './security/verifier.js';
 import type { StorageBackend } from './storage/backend.js';
+import { CertificatePublisher, type PublisherOptions } from './storage/certificate-publisher.js';
 import { StorageClient } from './storage/client.js';
 import type { ReplicationOptions } from './storage/replication.js';
 import { Storage } from './storage/storage.js';
@@ -27,6 +28,11 @@ export interface NodeStorageConfig {
   /** Copies kept on successors besides the responsible peer's (RFC 6940 §10.4: two). */
   readonly replicaCount?: number;
   readonly replication?: Partial<ReplicationOptions>;
+  /**
+   * Store our certificate under CERTIFICATE_BY_NODE and CERTIFICATE_BY_USER once joined, and keep it
+   * there (RFC 6940 §8: every node does). Off by default so small test overlays count only their own data.
+   */
+  readonly publishCertificate?: boolean | PublisherOptions;
 }
 
 export interface NodeStorageParts {
@@ -42,8 +48,15 @@ export interface NodeStorageParts {
   request(spec: RequestSpec, callback: (r: RequestResult) => void): void;
 }
 
-/** The node's storage (the handlers' side) and its client (the requesting side). */
-export function composeStorage(p: NodeStorageParts): { storage: Storage; client: StorageClient } {
+export interface NodeStorage {
+  readonly storage: Storage;
+  readonly client: StorageClient;
+  /** Keeps our certificate in the overlay; undefined unless `publishCertificate` asked for it. */
+  readonly certificates: CertificatePublisher | undefined;
+}
+
+/** The node's storage (the handlers' side), its client (the requesting side) and its certificates. */
+export function composeStorage(p: NodeStorageParts): NodeStorage {
   const hash = (name: Uint8Array): ResourceId => chordResourceId(name);
   const storage = new Storage(
     {
@@ -78,10 +91,36 @@ export function composeStorage(p: NodeStorageParts): { storage: Storage; client:
   const r = storage.replication;
   p.chord.events.on('table-changed', () => r.onTableChanged(p.now()));
   p.chord.events.on('peer-joined', () => r.onPeerJoined(p.now()));
+  const certificates = publisher(p, client, storage);
   p.chord.events.on('state', (e) => {
-    if (e.state === 'joined') r.onJoined(p.now());
+    if (e.state === 'joined') {
+      r.onJoined(p.now());
+      certificates?.start(p.now());
+    } else if (e.state === 'leaving') certificates?.stop();
   });
-  return { storage, client };
+  return { storage, client, certificates };
+}
+
+function publisher(
+  p: NodeStorageParts,
+  client: StorageClient,
+  storage: Storage,
+): CertificatePublisher | undefined {
+  const o = p.config?.publishCertificate;
+  if (o === undefined || o === false) return undefined;
+  return new CertificatePublisher(
+    {
+      signer: p.signer,
+      kinds: storage.kinds,
+      nodeIdLength: p.nodeIdLength,
+      log: p.log,
+      now: () => p.now(),
+      hash: (name) => chordResourceId(name),
+      fetch: (resource, selectors, now, cb) => client.fetch(resource, selectors, now, cb),
+      store: (resource, kinds, lifetime, now, cb) => client.store(resource, kinds, lifetime, now, cb),
+    },
+    o === true ? {} : o,
+  );
 }
 
 /**

@@ -22,6 +22,7 @@ import type { LinkId } from './routing/types.js';
 import type { Signer } from './security/signer.js';
 import type { Verifier } from './security/verifier.js';
 import type { StorageBackend } from './storage/backend.js';
+import type { CertificatePublisher } from './storage/certificate-publisher.js';
 import type {
   FetchResult,
   FindResult,
@@ -118,6 +119,8 @@ export class ReloadNode {
   readonly diagnostics: Diagnostics;
   readonly storage: Storage;
   readonly #storageClient: StorageClient;
+  /** Keeps our certificate in the overlay (RFC 6940 §8), when the storage configuration asks for it. */
+  readonly certificates: CertificatePublisher | undefined;
   /** ConfigUpdate handling; undefined when the node was given no configuration document. */
   readonly configUpdates: ConfigUpdates | undefined;
   readonly events = new TypedEmitter<ReloadNodeEvents>();
@@ -162,7 +165,11 @@ export class ReloadNode {
       request: (spec, cb) => this.transport.request(spec, this.#now, cb),
       now: () => this.#now,
     });
-    ({ storage: this.storage, client: this.#storageClient } = this.#composeStorage());
+    ({
+      storage: this.storage,
+      client: this.#storageClient,
+      certificates: this.certificates,
+    } = this.#composeStorage());
     this.#wire();
   }
 
@@ -331,6 +338,7 @@ export class ReloadNode {
     this.bootstrap.handleTimeout(now);
     this.chord.handleTimeout(now);
     this.storage.handleTimeout(now);
+    this.certificates?.handleTimeout(now);
     for (const t of this.#timers.expire(now)) {
       if (t === 'partition' && this.chord.state === 'joined') {
         this.bootstrap.round(now, true);
@@ -349,6 +357,7 @@ export class ReloadNode {
       this.bootstrap.nextDeadline(),
       this.chord.nextDeadline(),
       this.storage.nextDeadline(),
+      this.certificates?.nextDeadline(),
       this.#timers.nextDeadline(),
     ]) {
       if (d !== undefined && (min === undefined || d < min)) min = d;

@@ -58,6 +58,8 @@ export interface OverlayOptions {
   readonly updateInterval?: number;
   /** Seconds (chord-ping-interval, how often empty fingers are probed); the default says 3600. */
   readonly pingInterval?: number;
+  /** `--shared-secret`: links are TLS-PSK keyed from it (decision 0028). */
+  readonly sharedSecret?: string;
 }
 
 /** `p2psip overlay create --self-signed` into DIR/overlay, with the Chord timers made test-fast. */
@@ -65,6 +67,7 @@ export async function createOverlay(dir: string, o: OverlayOptions): Promise<str
   const out = join(dir, 'overlay');
   const args = ['overlay', 'create', '--name', o.name ?? 'test.p2psip', '--out', out, '--self-signed'];
   for (const b of o.bootstrap) args.push('--bootstrap', `${b.host}:${b.port}`);
+  if (o.sharedSecret !== undefined) args.push('--shared-secret', o.sharedSecret);
   const r = await runCli(args);
   if (r.code !== 0) throw new Error(`overlay create failed: ${r.stderr}`);
   const path = join(out, 'overlay.xml');
@@ -221,6 +224,7 @@ export interface RingOptions {
   readonly peers: number;
   readonly updateInterval?: number;
   readonly pingInterval?: number;
+  readonly sharedSecret?: string;
   /** Extra command-line arguments for peer i. */
   readonly extraArgs?: (i: number) => readonly string[];
 }
@@ -235,6 +239,7 @@ export async function startPeers(dir: string, o: RingOptions): Promise<PeerProce
     bootstrap: [{ host: '127.0.0.1', port: bootPort }],
     ...(o.updateInterval === undefined ? {} : { updateInterval: o.updateInterval }),
     ...(o.pingInterval === undefined ? {} : { pingInterval: o.pingInterval }),
+    ...(o.sharedSecret === undefined ? {} : { sharedSecret: o.sharedSecret }),
   });
   const peers: PeerProcess[] = [];
   for (let i = 0; i < o.peers; i++) {

@@ -102,6 +102,15 @@ export function overlay(n: number, seed = 1, opts: OverlayOptions = {}): Overlay
   return { net, nodes, addr };
 }
 
+/** Starts the nodes one after the other, `spacing` ms apart, each settled before the next starts. */
+export function startNodes(o: Overlay, spacing = 500): void {
+  o.nodes.forEach((n, i) => {
+    o.net.advance(o.net.now + (i === 0 ? 0 : spacing));
+    n.start(o.net.now);
+    o.net.settle();
+  });
+}
+
 /** Whether every live node's first successor and predecessor are its ring neighbours among `live`. */
 export function ringErrors(live: readonly ReloadNode[]): string[] {
   const sorted = [...live].sort((a, b) => (a.localId < b.localId ? -1 : 1));

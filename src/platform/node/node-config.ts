@@ -47,7 +47,8 @@ export function nodeConfigFrom(config: OverlayConfig, local: LocalSettings): Rel
     softwareVersion: local.softwareVersion,
     // RFC 6940 §10.7.4.3: re-contact the bootstrap nodes now and then to detect a partitioned ring.
     partitionCheckInterval: PARTITION_CHECK_INTERVAL,
-    // RFC 6940 §11.1 kind-blocks and our replica count (§10.4: two copies besides the responsible peer).
-    storage: { kinds: config.kinds, replicaCount: config.replicaCount },
+    // RFC 6940 §11.1 kind-blocks and our replica count (§10.4: two copies besides the responsible peer);
+    // §8: every node keeps its certificate in the overlay.
+    storage: { kinds: config.kinds, replicaCount: config.replicaCount, publishCertificate: true },
   };
 }

@@ -22,11 +22,13 @@ import { trustSettingsFromConfig } from '../../reload/security/trust.js';
 import { X509Verifier } from '../../reload/security/verifier.js';
 import type { DigestAlgorithm } from '../../sip/auth/digest.js';
 import { advertisedAddress } from './addresses.js';
+import { ConfigurationKeeper, type KeeperOptions, readStartConfiguration } from './configuration-keeper.js';
 import { CryptoRandom } from './crypto-random.js';
 import { NodeDriver } from './driver.js';
-import { loadOrCreateIdentity, OVERLAY_FILE, readOverlayConfig } from './identity-files.js';
+import { loadOrCreateIdentity, OVERLAY_FILE } from './identity-files.js';
 import { nodeConfigFrom } from './node-config.js';
 import { PeerEvents } from './peer-events.js';
+import { checkPskKey, linkPskFor } from './shared-secret.js';
 import { SipService } from './sip-service.js';
 import { SqliteStorage } from './sqlite-storage.js';
 import { TlsHost, type TlsLimits } from './tls-host.js';
@@ -50,6 +52,8 @@ export interface PeerOptions {
   readonly tlsLimits?: Partial<TlsLimits>;
   /** `--sip`: run the SIP adapter (DESIGN §3) with these listeners. */
   readonly sip?: PeerSipOptions;
+  /** How often to ask the configuration server for a newer document (ms); 0 never, default one hour. */
+  readonly configRefreshMs?: number;
 }
 
 export interface PeerSipOptions {
@@ -70,6 +74,8 @@ export interface PeerStatus extends NodeStatus {
   readonly registrations: number;
   readonly internalErrors: number;
   readonly connections: number;
+  /** The sequence of the configuration in force (RFC 6940 §11.1), which ConfigUpdates advance. */
+  readonly configurationSequence: number;
 }
 
 const INTERNAL = 'internal error (see the peer log)';
@@ -80,7 +86,8 @@ export class PeerRuntime {
   readonly node: ReloadNode;
   readonly driver: NodeDriver;
   readonly host: TlsHost;
-  readonly config: OverlayConfig;
+  readonly #startConfig: OverlayConfig;
+  readonly #keeper: ConfigurationKeeper;
   /** The advertised listening address (our passive candidate). */
   readonly listen: HostPort;
   readonly events: PeerEvents;
@@ -97,12 +104,13 @@ export class PeerRuntime {
     log: Logger;
     backend?: SqliteStorage;
     sip?: SipService;
+    keeper: Omit<KeeperOptions, 'node' | 'driver' | 'log' | 'recheckLinks'>;
   }) {
     this.#backend = parts.backend;
     this.sip = parts.sip;
     this.node = parts.node;
     this.host = parts.host;
-    this.config = parts.config;
+    this.#startConfig = parts.config;
     this.listen = parts.listen;
     this.#log = parts.log;
     const host = parts.host;
@@ -118,11 +126,24 @@ export class PeerRuntime {
     host.setHandler(this.driver);
     parts.sip?.attach(this.driver);
     this.events = new PeerEvents(parts.node, parts.log);
+    this.#keeper = new ConfigurationKeeper({
+      ...parts.keeper,
+      node: parts.node,
+      driver: this.driver,
+      log: parts.log.child({ part: 'config' }),
+      recheckLinks: () => host.recheck(),
+    });
+  }
+
+  /** The configuration in force: the one the peer started with until a newer one is installed. */
+  get config(): OverlayConfig {
+    return this.#keeper.config ?? this.#startConfig;
   }
 
   /** Loads the identity, binds the listener and starts joining. Throws LocalError on any failure. */
   static async start(o: PeerOptions): Promise<PeerRuntime> {
-    const { config } = await readOverlayConfig(join(o.identityDir, OVERLAY_FILE));
+    const overlayPath = join(o.identityDir, OVERLAY_FILE);
+    const { config, installed } = await readStartConfiguration(overlayPath, o.log, Date.now());
     checkSupported(config);
     if (!config.noIce) {
       throw new LocalError(
@@ -135,6 +156,8 @@ export class PeerRuntime {
     const log = o.log.child({ node: nodeIdToHex(identity.nodeId, len) });
     log.info({ identity: o.identityDir, action }, 'identity ready');
     if (o.dataDir !== undefined) await makeDirectory(o.dataDir);
+    const psk = linkPskFor(config);
+    if (psk !== undefined) checkPskKey(identity.privateKey.asymmetricKeyType, config.instanceName);
     const verifier = new X509Verifier(trustSettingsFromConfig(config));
     const tls = {
       keyPem: privateKeyToPem(identity.privateKey),
@@ -150,6 +173,7 @@ export class PeerRuntime {
       identity: tls,
       authenticate,
       log: log.child({ part: 'tls' }),
+      ...(psk === undefined ? {} : { psk }),
       ...(o.keylogPath === undefined ? {} : { keylogPath: o.keylogPath }),
       ...(o.tlsLimits === undefined ? {} : { limits: o.tlsLimits }),
     });
@@ -175,6 +199,7 @@ export class PeerRuntime {
         random: new CryptoRandom(),
         log,
         ...(backend === undefined ? {} : { storageBackend: backend }),
+        ...(installed === undefined ? {} : { configuration: installed }),
       },
     );
     let driver: NodeDriver | undefined;
@@ -212,10 +237,26 @@ export class PeerRuntime {
       log,
       ...(backend === undefined ? {} : { backend }),
       ...(sip === undefined ? {} : { sip }),
+      keeper: {
+        path: overlayPath,
+        // RFC 6940 §11.1: the new document's root-certs and bad-nodes apply from now on, to links too.
+        applyTrust: (next) => {
+          try {
+            verifier.setTrustSettings(trustSettingsFromConfig(next));
+          } catch (e) {
+            log.error({ reason: errorMessage(e) }, 'the new configuration has no usable trust settings');
+          }
+        },
+        ...(o.configRefreshMs === undefined ? {} : { refreshMs: o.configRefreshMs }),
+      },
     });
     driver = peer.driver;
     log.info(
-      { bound: formatHostPort(bound.host, bound.port), advertised: formatHostPort(listen.host, listen.port) },
+      {
+        bound: formatHostPort(bound.host, bound.port),
+        advertised: formatHostPort(listen.host, listen.port),
+        admission: psk === undefined ? 'certificates' : 'shared secret (TLS RSA_PSK) and certificates',
+      },
       'listening',
     );
     peer.driver.start();
@@ -233,6 +274,7 @@ export class PeerRuntime {
       ...this.node.status(),
       internalErrors: this.driver.internalErrors,
       connections: this.host.connectionCount,
+      configurationSequence: this.node.transport.configurationSequence,
     };
   }
 
@@ -274,6 +316,7 @@ export class PeerRuntime {
     this.#log.info('leaving the overlay');
     await this.sip?.close();
     await this.driver.stop();
+    await this.#keeper.stop();
     await this.host.shutdown();
     this.#backend?.close();
     this.events.close();

@@ -8,6 +8,7 @@ import { formatHostPort } from '../../core/ip.js';
 import type { Logger } from '../../core/logger.js';
 import type { LinkId } from '../../reload/routing/types.js';
 import { listenOn } from './listen.js';
+import { type LinkPsk, RSA_PSK_CIPHERS } from './shared-secret.js';
 
 /**
  * TLS-TCP-FH-NO-ICE links over node:tls (RFC 6940 §6.6): one listener for the links peers open to us and
@@ -62,6 +63,8 @@ export interface TlsHostOptions {
   readonly limits?: Partial<TlsLimits>;
   /** Append NSS key-log lines here so Wireshark can decrypt the links. */
   readonly keylogPath?: string;
+  /** Shared-secret admission (RFC 6940 §13.4, RFC 4279): every link is TLS 1.2 RSA_PSK with this key. */
+  readonly psk?: LinkPsk;
 }
 
 interface Conn {
@@ -76,9 +79,24 @@ interface Conn {
   timer: NodeJS.Timeout | undefined;
   /** Armed while the socket is above its high-water mark. */
   drainTimer: NodeJS.Timeout | undefined;
+  /** The peer certificate (DER) our check accepted, kept to check it again when trust changes. */
+  peerCert: Uint8Array | undefined;
 }
 
 const TLS_MIN_VERSION = 'TLSv1.2';
+
+/**
+ * The TLS options both ends share. With a PSK, only TLS 1.2 RSA_PSK suites: a TLS 1.3 PSK handshake (and
+ * every other PSK suite) leaves the certificates out, and with them the Node-IDs of the link.
+ */
+function tlsOptions(psk: LinkPsk | undefined): {
+  minVersion: 'TLSv1.2';
+  maxVersion?: 'TLSv1.2';
+  ciphers?: string;
+} {
+  if (psk === undefined) return { minVersion: TLS_MIN_VERSION };
+  return { minVersion: TLS_MIN_VERSION, maxVersion: 'TLSv1.2', ciphers: RSA_PSK_CIPHERS };
+}
 
 export class TlsHost {
   readonly #opts: TlsHostOptions;
@@ -124,7 +142,8 @@ export class TlsHost {
       // RFC 6940 §6.5.1: the server MUST request a client certificate; we check it ourselves.
       requestCert: true,
       rejectUnauthorized: false,
-      minVersion: TLS_MIN_VERSION,
+      ...tlsOptions(this.#opts.psk),
+      ...this.#serverPsk(),
       handshakeTimeout: this.#limits.handshakeTimeout,
     });
     server.on('connection', (raw: Socket) => this.#onRawConnection(raw));
@@ -137,6 +156,27 @@ export class TlsHost {
     server.on('keylog', (line: Buffer) => this.#keylog?.write(line));
     this.#server = server;
     return listenOn(server, host, port, this.#log);
+  }
+
+  /** RFC 4279 §5.1: the identity names the key; we have one, for the overlay's instance-name. */
+  #serverPsk(): {
+    pskIdentityHint?: string;
+    pskCallback?: (s: TLSSocket, identity: string) => Buffer | null;
+  } {
+    const psk = this.#opts.psk;
+    if (psk === undefined) return {};
+    const key = Buffer.from(psk.key);
+    return {
+      pskIdentityHint: psk.identity,
+      pskCallback: (_socket, identity) => (identity === psk.identity ? key : null),
+    };
+  }
+
+  #clientPsk(): { pskCallback?: () => { psk: Buffer; identity: string } } {
+    const psk = this.#opts.psk;
+    if (psk === undefined) return {};
+    const key = Buffer.from(psk.key);
+    return { pskCallback: () => ({ psk: key, identity: psk.identity }) };
   }
 
   #onRawConnection(raw: Socket): void {
@@ -162,6 +202,7 @@ export class TlsHost {
     }
     c.link = link;
     c.state = 'up';
+    this.#logUp(c);
     this.#byLink.set(link, c);
     socket.on('data', (b: Buffer) => this.#events?.data(link, bytesOf(b)));
   }
@@ -179,7 +220,8 @@ export class TlsHost {
       key: this.#opts.identity.keyPem,
       cert: this.#opts.identity.certPem,
       rejectUnauthorized: false,
-      minVersion: TLS_MIN_VERSION,
+      ...tlsOptions(this.#opts.psk),
+      ...this.#clientPsk(),
     });
     socket.setNoDelay(true);
     this.#outgoing++;
@@ -197,6 +239,7 @@ export class TlsHost {
       const peerIds = this.#authenticate(c);
       if (peerIds === undefined) return;
       c.state = 'up';
+      this.#logUp(c);
       socket.on('data', (b: Buffer) => this.#events?.data(link, bytesOf(b)));
       this.#events?.connected(link, peerIds);
     });
@@ -212,9 +255,15 @@ export class TlsHost {
       reason: undefined,
       timer: undefined,
       drainTimer: undefined,
+      peerCert: undefined,
     };
     this.#conns.add(c);
     socket.on('error', (e: Error) => {
+      // The listener counts its own failed handshakes (tlsClientError); ours are counted here (TLS errors
+      // only: a peer that is not listening yet is no refusal).
+      if (c.state === 'handshake' && direction === 'out' && c.reason === undefined && isTlsError(e)) {
+        this.#refuse('TLS handshake failed', { remote: remoteOf(socket), error: errorMessage(e) });
+      }
       c.reason ??= errorMessage(e);
     });
     socket.on('end', () => {
@@ -236,13 +285,54 @@ export class TlsHost {
       this.#drop(c, 'peer presented no certificate');
       return undefined;
     }
+    const der = bytesOf(cert.raw);
     try {
-      return this.#opts.authenticate(bytesOf(cert.raw), this.#clock());
+      const ids = this.#opts.authenticate(der, this.#clock());
+      c.peerCert = der;
+      return ids;
     } catch (e) {
       this.#refuse('bad certificate', { remote: remoteOf(c.socket), error: errorMessage(e) });
       this.#drop(c, `certificate refused: ${errorMessage(e)}`);
       return undefined;
     }
+  }
+
+  /**
+   * Checks the certificate of every live link again, e.g. after a new configuration changed the root-certs
+   * or bad-nodes, or as time passes (RFC 6940 §11.3: an expired certificate is no longer acceptable). A
+   * link whose certificate fails is closed and the node hears of it like any link that went down.
+   * Returns how many were closed.
+   */
+  recheck(): number {
+    let closed = 0;
+    const now = this.#clock();
+    for (const c of this.#conns) {
+      if (c.state !== 'up' || c.peerCert === undefined) continue;
+      try {
+        this.#opts.authenticate(c.peerCert, now);
+      } catch (e) {
+        this.#refuse('certificate no longer accepted', {
+          remote: remoteOf(c.socket),
+          error: errorMessage(e),
+        });
+        this.#drop(c, `certificate no longer accepted: ${errorMessage(e)}`);
+        closed++;
+      }
+    }
+    return closed;
+  }
+
+  #logUp(c: Conn): void {
+    const { socket } = c;
+    this.#log.debug(
+      {
+        link: c.link,
+        direction: c.direction,
+        protocol: socket.getProtocol(),
+        cipher: socket.getCipher().name,
+      },
+      'tls: link up',
+    );
   }
 
   #refuse(reason: string, fields: Record<string, unknown>): void {
@@ -329,6 +419,11 @@ export class TlsHost {
     this.#keylog = undefined;
     if (keylog !== undefined) await new Promise<void>((r) => keylog.end(() => r()));
   }
+}
+
+function isTlsError(e: Error): boolean {
+  const code = (e as { code?: unknown }).code;
+  return typeof code === 'string' && code.startsWith('ERR_SSL_');
 }
 
 function bytesOf(b: Buffer): Uint8Array {

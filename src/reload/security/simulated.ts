@@ -77,7 +77,7 @@ export class SimulatedVerifier implements Verifier {
     const cert = certificates.find((c) => bytesEqual(digest('sha256', c.certificate), id.certificateHash));
     const parsed = cert === undefined ? undefined : parseSimulated(cert.certificate);
     if (cert === undefined || parsed === undefined) {
-      throw new LocalError('ERR_BAD_SIGNATURE', 'no simulated certificate matches the signer identity');
+      throw new LocalError('ERR_UNKNOWN_CERT', 'no simulated certificate matches the signer identity');
     }
     if (!bytesEqual(signature.value, digest('sha256', cert.certificate, input))) {
       throw new LocalError('ERR_BAD_SIGNATURE', 'simulated signature does not match the input');

@@ -18,8 +18,9 @@ export interface VerifiedSigner {
 
 /**
  * Checks a Signature over `input` (which ends with the signature's encoded SignerIdentity). `certificates`
- * is the SecurityBlock's bucket. Throws LocalError ERR_BAD_SIGNATURE (cannot identify the signer, or the
- * signature is wrong) or ERR_BAD_CERT (the signer's certificate is not acceptable).
+ * is the SecurityBlock's bucket. Throws LocalError ERR_UNKNOWN_CERT (no certificate at hand is the one the
+ * signer names), ERR_BAD_SIGNATURE (the signer cannot be identified, or the signature is wrong) or
+ * ERR_BAD_CERT (the signer's certificate is not acceptable).
  */
 export interface Verifier {
   verify(
@@ -190,7 +191,8 @@ export class X509Verifier implements Verifier {
         if (bytesEqual(h, identity.certificateNodeIdHash)) return { cert, nodeId: id };
       }
     }
-    throw bad('no certificate matches the signer identity');
+    // Not a bad signature yet: the certificate may be in the overlay (RFC 6940 §8 certificate kinds).
+    throw new LocalError('ERR_UNKNOWN_CERT', 'no certificate matches the signer identity');
   }
 
   #checkSignature(signature: Signature, input: Uint8Array, cert: CertificateInfo): void {

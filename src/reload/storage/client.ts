@@ -1,5 +1,5 @@
 import { errorMessage, LocalError } from '../../core/errors.js';
-import type { KindId, NodeId, ResourceId } from '../../core/ids.js';
+import type { KindId, ResourceId } from '../../core/ids.js';
 import { CodecError, decode, encode } from '../../wire/index.js';
 import { ErrorCode, MessageCode } from '../messages/codes.js';
 import { decodeGenerationCounterTooLow, decodeUnknownKinds } from '../messages/error.js';
@@ -8,16 +8,23 @@ import { type FindKindData, findAns, findReq } from '../messages/find.js';
 import type { GenericCertificate } from '../messages/security.js';
 import type { StatKindResponse } from '../messages/stat.js';
 import type { StoreKindResponse } from '../messages/store.js';
-import { ARRAY_APPEND_INDEX, type StoredData, type StoredDataValue } from '../messages/stored-data.js';
+import { ARRAY_APPEND_INDEX, type StoredDataValue } from '../messages/stored-data.js';
 import type { RequestResult, RequestSpec } from '../node/types.js';
 import type { Signer } from '../security/signer.js';
 import type { Verifier } from '../security/verifier.js';
-import { type AccessContext, accessDenied } from './access.js';
 import type { StorageCodecs } from './codecs.js';
 import { wholeKind } from './fetch-rules.js';
+import {
+  type CertificateLookup,
+  certificateLookups,
+  certificatesFound,
+  checkKinds,
+  type FetchedKind,
+  fetchedKinds,
+  recheck,
+} from './fetched-values.js';
 import type { KindTable } from './kinds.js';
-import { signValue, verifyValue } from './value-signing.js';
-import { isSynthetic } from './values.js';
+import { certificateBucket, signValue } from './value-signing.js';
 
 /**
  * The requesting side of storage (RFC 6940 §7.4): build and sign Stores, send Fetch, Stat and Find to the
@@ -77,25 +84,15 @@ export type StoreResult =
   | { readonly ok: true; readonly kinds: readonly StoreKindResponse[] }
   | StorageFailure;
 
-export interface FetchedValue {
-  /** The value as its kind's model has it: exists, value, and index or key. */
-  readonly value: StoredDataValue;
-  readonly storageTime: bigint;
-  /** Seconds the answering peer will still keep it. */
-  readonly lifetime: number;
-  /** The verified signer; undefined for a synthetic "does not exist" answer (§7.4.2.2). */
-  readonly signer: { readonly nodeId: NodeId; readonly userName: string } | undefined;
-}
-
-export interface FetchedKind {
-  readonly kind: KindId;
-  readonly generation: bigint;
-  readonly values: readonly FetchedValue[];
-  /** Values dropped because their signature or their signer's right to write did not check out. */
-  readonly rejected: number;
-}
+export type { FetchedKind, FetchedValue } from './fetched-values.js';
 
 export type FetchResult = { readonly ok: true; readonly kinds: readonly FetchedKind[] } | StorageFailure;
+
+interface RawFetch {
+  readonly ok: true;
+  readonly kinds: readonly FetchKindResponse[];
+  readonly certificates: readonly GenericCertificate[];
+}
 export type StatResult = { readonly ok: true; readonly kinds: readonly StatKindResponse[] } | StorageFailure;
 export type FindResult = { readonly ok: true; readonly results: readonly FindKindData[] } | StorageFailure;
 
@@ -138,23 +135,65 @@ export class StorageClient {
     );
   }
 
-  /** RFC 6940 §7.4.2: fetch and verify. */
+  /**
+   * RFC 6940 §7.4.2: fetch and verify. Values signed by a node whose certificate the answer lacks are
+   * verified again with the certificates stored in the overlay (RFC 6940 §8), looked up once per answer.
+   */
   fetch(
     resource: ResourceId,
     selectors: readonly KindSelector[],
     now: number,
     cb: (r: FetchResult) => void,
   ): void {
+    this.#fetchRaw(resource, selectors, (r) => {
+      if (!r.ok) {
+        cb(r);
+        return;
+      }
+      const checked = checkKinds(this.#host, resource, r.kinds, r.certificates, now);
+      const lookups = certificateLookups(this.#host, resource, checked);
+      if (lookups.length === 0) {
+        cb({ ok: true, kinds: fetchedKinds(checked) });
+        return;
+      }
+      this.#lookUpCertificates(lookups, now, (found) => {
+        const again = recheck(this.#host, resource, checked, [...r.certificates, ...found], now);
+        cb({ ok: true, kinds: fetchedKinds(again) });
+      });
+    });
+  }
+
+  #fetchRaw(
+    resource: ResourceId,
+    selectors: readonly KindSelector[],
+    cb: (r: RawFetch | StorageFailure) => void,
+  ): void {
     const { codecs } = this.#host;
     const specifiers = selectors.map((s) => this.#specifier(s));
     const body = encode(codecs.fetchReq, { resource, specifiers }, codecs.ctx);
-    this.#send(resource, MessageCode.fetch_req, body, cb, (r) => {
-      const ans = decode(codecs.fetchAns, r.body, codecs.ctx, 'FetchAns');
-      return {
-        ok: true,
-        kinds: ans.kindResponses.map((k) => this.#verified(resource, k, r.certificates, now)),
-      };
-    });
+    this.#send(resource, MessageCode.fetch_req, body, cb, (r) => ({
+      ok: true,
+      kinds: decode(codecs.fetchAns, r.body, codecs.ctx, 'FetchAns').kindResponses,
+      certificates: r.certificates,
+    }));
+  }
+
+  /** Fetches the certificate kinds named by `lookups`; `done` gets every certificate that verified. */
+  #lookUpCertificates(
+    lookups: readonly CertificateLookup[],
+    now: number,
+    done: (found: GenericCertificate[]) => void,
+  ): void {
+    let left = lookups.length;
+    const found: Uint8Array[] = [];
+    for (const l of lookups) {
+      this.#fetchRaw(l.resource, [{ kind: l.kind }], (r) => {
+        if (r.ok)
+          found.push(...certificatesFound(checkKinds(this.#host, l.resource, r.kinds, r.certificates, now)));
+        left--;
+        if (left === 0) done(certificateBucket(found));
+      });
+    }
   }
 
   /** RFC 6940 §7.4.3: metadata of what a fetch would return. */
@@ -211,51 +250,6 @@ export class StorageClient {
     if (whole.model === 'array' && s.indices !== undefined) return { ...whole, indices: [...s.indices] };
     if (whole.model === 'dictionary' && s.keys !== undefined) return { ...whole, keys: [...s.keys] };
     return whole;
-  }
-
-  #verified(
-    resource: ResourceId,
-    k: FetchKindResponse,
-    certificates: readonly GenericCertificate[],
-    now: number,
-  ): FetchedKind {
-    const def = this.#host.kinds.get(k.kind);
-    if (!('values' in k) || def === undefined)
-      return { kind: k.kind, generation: k.generation, values: [], rejected: 0 };
-    const ctx: AccessContext = {
-      resource,
-      kind: def,
-      overlayName: this.#host.overlayName,
-      nodeIdLength: this.#host.nodeIdLength,
-      hash: (n) => this.#host.hash(n),
-    };
-    const values: FetchedValue[] = [];
-    let rejected = 0;
-    for (const d of k.values) {
-      const v = this.#check(resource, ctx, d, certificates, now);
-      if (v === undefined) rejected++;
-      else values.push(v);
-    }
-    return { kind: k.kind, generation: k.generation, values, rejected };
-  }
-
-  /** RFC 6940 §7.4.2.2: fetchers MUST verify each value; a synthetic exists=false needs no signature. */
-  #check(
-    resource: ResourceId,
-    ctx: AccessContext,
-    d: StoredData,
-    certificates: readonly GenericCertificate[],
-    now: number,
-  ): FetchedValue | undefined {
-    const base = { value: d.value, storageTime: d.storageTime, lifetime: d.lifetime };
-    if (isSynthetic(d)) return { ...base, signer: undefined };
-    try {
-      const s = verifyValue(this.#host.verifier, resource, ctx.kind.id, d, certificates, now);
-      if (accessDenied(ctx, d.value, s) !== undefined) return undefined;
-      return { ...base, signer: { nodeId: s.nodeId, userName: s.userName } };
-    } catch {
-      return undefined;
-    }
   }
 
   #send<T extends { ok: true }>(

@@ -8,7 +8,9 @@ import { connect as tlsConnect } from 'node:tls';
 import { LocalError } from '../../../../src/core/errors.js';
 import type { NodeId } from '../../../../src/core/ids.js';
 import { nullLogger } from '../../../../src/core/logger.js';
+import { checkPskKey, type LinkPsk, linkPskFor } from '../../../../src/platform/node/shared-secret.js';
 import { type LinkEvents, TlsHost, type TlsLimits } from '../../../../src/platform/node/tls-host.js';
+import { newSelfSignedOverlay } from '../../../../src/reload/config/new-overlay.js';
 import type { LinkId } from '../../../../src/reload/routing/types.js';
 import { certificateToPem, parseCertificate } from '../../../../src/reload/security/certificate.js';
 import { createSelfSignedIdentity, type NodeIdentity } from '../../../../src/reload/security/identity.js';
@@ -79,7 +81,12 @@ describe('TlsHost', () => {
   function host(
     identity: NodeIdentity,
     events: Recorder,
-    o: { limits?: Partial<TlsLimits>; keylogPath?: string; refuse?: (der: Uint8Array) => boolean } = {},
+    o: {
+      limits?: Partial<TlsLimits>;
+      keylogPath?: string;
+      refuse?: (der: Uint8Array) => boolean;
+      psk?: LinkPsk;
+    } = {},
   ): TlsHost {
     const h = new TlsHost({
       identity: tlsIdentity(identity),
@@ -90,6 +97,7 @@ describe('TlsHost', () => {
       log: nullLogger,
       ...(o.limits === undefined ? {} : { limits: o.limits }),
       ...(o.keylogPath === undefined ? {} : { keylogPath: o.keylogPath }),
+      ...(o.psk === undefined ? {} : { psk: o.psk }),
     });
     h.setHandler(events);
     hosts.push(h);
@@ -122,6 +130,24 @@ describe('TlsHost', () => {
     await eb.seen('closed 2');
     assert.deepEqual(ea.log, []);
     assert.equal(ha.refused.get('bad certificate'), 1);
+  });
+
+  it('checks live links again on recheck() and closes those whose certificate is now refused', async () => {
+    const ea = new Recorder();
+    const eb = new Recorder();
+    let refuseNow = false;
+    const ha = host(a, ea, { refuse: () => refuseNow });
+    const hb = host(b, eb);
+    const { port } = await ha.listen('127.0.0.1', 0);
+    hb.connect(6 as LinkId, '127.0.0.1', port);
+    await eb.seen('connected 6');
+    await ea.seen('accepted');
+    assert.equal(ha.recheck(), 0, 'a certificate still accepted keeps its link');
+    refuseNow = true;
+    assert.equal(ha.recheck(), 1);
+    await ea.seen('closed 100 certificate no longer accepted: refused by the test');
+    await eb.seen('closed 6');
+    assert.equal(ha.refused.get('certificate no longer accepted'), 1);
   });
 
   it('closes a link the node refuses to accept, and one the node closes without telling it again', async () => {
@@ -225,3 +251,89 @@ describe('TlsHost', () => {
 async function waitFor(ok: () => boolean): Promise<void> {
   while (!ok()) await new Promise((r) => setTimeout(r, 10));
 }
+
+describe('TlsHost with a shared secret (RFC 6940 §13.4, RFC 4279 RSA_PSK)', () => {
+  let a: NodeIdentity;
+  let b: NodeIdentity;
+  const hosts: TlsHost[] = [];
+  const overlay = (secret?: string) =>
+    newSelfSignedOverlay({
+      name: 'psk.p2psip',
+      bootstrapNodes: [],
+      now: Date.now(),
+      ...(secret === undefined ? {} : { sharedSecret: secret }),
+    });
+  const right = linkPskFor(overlay('right horse battery staple'));
+  const wrong = linkPskFor(overlay('wrong horse battery staple'));
+  before(async () => {
+    // RSA_PSK authenticates the server with an RSA certificate.
+    const make = () =>
+      createSelfSignedIdentity({
+        overlay: 'psk.p2psip',
+        digest: 'sha256',
+        nodeIdLength: 16,
+        now: Date.now(),
+        keyAlgorithm: 'rsa-2048',
+      });
+    [a, b] = await Promise.all([make(), make()]);
+  });
+  after(async () => {
+    await Promise.all(hosts.map((h) => h.shutdown()));
+  });
+  function host(identity: NodeIdentity, events: Recorder, psk: LinkPsk | undefined): TlsHost {
+    const h = new TlsHost({
+      identity: tlsIdentity(identity),
+      authenticate: (der) => parseCertificate(der).nodeIds,
+      log: nullLogger,
+      ...(psk === undefined ? {} : { psk }),
+    });
+    h.setHandler(events);
+    hosts.push(h);
+    return h;
+  }
+
+  it('derives one key per secret and overlay, and none without a secret', () => {
+    assert.ok(right !== undefined && wrong !== undefined);
+    assert.equal(right.key.length, 32);
+    assert.equal(right.identity, 'psk.p2psip');
+    assert.deepEqual(linkPskFor(overlay('right horse battery staple'))?.key, right.key);
+    assert.notDeepEqual(wrong.key, right.key);
+    assert.equal(linkPskFor(overlay()), undefined);
+  });
+
+  it('needs RSA node keys: every peer is the RSA_PSK server of some link', () => {
+    checkPskKey('rsa', 'psk.p2psip');
+    assert.throws(() => checkPskKey('ec', 'psk.p2psip'), /need an RSA node key, not ec/);
+  });
+
+  it('links two nodes that know the secret, each still seeing the Node-ID of the other', async () => {
+    const ea = new Recorder();
+    const eb = new Recorder();
+    const ha = host(a, ea, right);
+    const { port } = await ha.listen('127.0.0.1', 0);
+    host(b, eb, right).connect(1 as LinkId, '127.0.0.1', port);
+    await eb.seen('connected 1');
+    await ea.seen('accepted');
+    assert.deepEqual(eb.log, [`connected 1 ${a.nodeId.toString(16)}`]);
+    assert.deepEqual(ea.log, [`accepted ${b.nodeId.toString(16)}`]);
+  });
+
+  for (const [what, psk] of [
+    ['a wrong secret', wrong],
+    ['no secret', undefined],
+  ] as const) {
+    it(`fails the TLS handshake of a node with ${what}: neither node hears of a link`, async () => {
+      const ea = new Recorder();
+      const eb = new Recorder();
+      const ha = host(a, ea, right);
+      const { port } = await ha.listen('127.0.0.1', 0);
+      const hb = host(b, eb, psk);
+      hb.connect(2 as LinkId, '127.0.0.1', port);
+      await eb.seen('closed 2');
+      await waitFor(() => ha.refused.get('TLS handshake failed') === 1);
+      assert.deepEqual(ea.log, []);
+      assert.equal(eb.log.length, 1);
+      assert.equal(hb.refused.get('TLS handshake failed'), 1);
+    });
+  }
+});

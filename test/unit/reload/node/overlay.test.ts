@@ -14,20 +14,12 @@ import { pingReq } from '../../../../src/reload/messages/ping.js';
 import type { TraceResult } from '../../../../src/reload/node/diagnostics.js';
 import type { RequestResult } from '../../../../src/reload/node/types.js';
 import { decode, encode } from '../../../../src/wire/index.js';
-import { type Overlay, overlay, ringErrors } from '../../../support/test-node.js';
-
-function startAll(o: Overlay, spacing = 500): void {
-  o.nodes.forEach((n, i) => {
-    o.net.advance(o.net.now + (i === 0 ? 0 : spacing));
-    n.start(o.net.now);
-    o.net.settle();
-  });
-}
+import { overlay, ringErrors, startNodes } from '../../../support/test-node.js';
 
 describe('ReloadNode: CHORD-RELOAD overlay on an in-memory network', () => {
   it('starts the first peer alone and joins nine more into a correct ring', () => {
     const o = overlay(10);
-    startAll(o);
+    startNodes(o);
     o.net.advance(o.net.now + 60_000);
     assert.deepEqual(ringErrors(o.nodes), []);
     for (const n of o.nodes) {
@@ -38,7 +30,7 @@ describe('ReloadNode: CHORD-RELOAD overlay on an in-memory network', () => {
 
   it('routes requests for random resources to the responsible peer from every peer', () => {
     const o = overlay(10, 2);
-    startAll(o);
+    startNodes(o);
     o.net.advance(o.net.now + 60_000);
     const rnd = new SeededRandom(9);
     const sorted = [...o.nodes].sort((a, b) => (a.localId < b.localId ? -1 : 1));
@@ -55,7 +47,7 @@ describe('ReloadNode: CHORD-RELOAD overlay on an in-memory network', () => {
 
   it('repairs the ring after three peers die', () => {
     const o = overlay(10, 3);
-    startAll(o);
+    startNodes(o);
     o.net.advance(o.net.now + 60_000);
     const dead = [o.nodes[2], o.nodes[5], o.nodes[7]];
     for (const d of dead) if (d) o.net.kill(d);
@@ -66,7 +58,7 @@ describe('ReloadNode: CHORD-RELOAD overlay on an in-memory network', () => {
 
   it('hands its neighbours a Leave on a graceful stop and they close the ring', () => {
     const o = overlay(6, 4);
-    startAll(o);
+    startNodes(o);
     o.net.advance(o.net.now + 60_000);
     const leaver = o.nodes[3];
     assert.ok(leaver);
@@ -85,7 +77,7 @@ describe('ReloadNode: CHORD-RELOAD overlay on an in-memory network', () => {
 describe('ReloadNode: RFC 7851 diagnostics', () => {
   it('traces the path to random resources hop by hop, ending at the responsible peer', () => {
     const o = overlay(10, 5);
-    startAll(o);
+    startNodes(o);
     o.net.advance(o.net.now + 60_000);
     const rnd = new SeededRandom(11);
     const sorted = [...o.nodes].sort((a, b) => (a.localId < b.localId ? -1 : 1));
@@ -108,7 +100,7 @@ describe('ReloadNode: RFC 7851 diagnostics', () => {
 
   it('answers an extended Ping with the diagnostics it asked for, and an expired one with an error', () => {
     const o = overlay(4, 6);
-    startAll(o);
+    startNodes(o);
     o.net.advance(o.net.now + 60_000);
     const [a, b] = o.nodes;
     assert.ok(a && b);

@@ -105,7 +105,7 @@ describe('resolving and checking the signer', () => {
     const swapped = { ...block, certificates: [{ type: 0, certificate: bob.certificate.der }] };
     assertLocalError(
       () => verifyMessage(v, parts, swapped, NOW),
-      'ERR_BAD_SIGNATURE',
+      'ERR_UNKNOWN_CERT',
       /no certificate matches/,
     );
     // Bob's identity on Alice's signature: resolves to Bob's key, which did not sign.
@@ -214,14 +214,15 @@ describe('simulated signatures (src/sim only)', () => {
       () => verifyMessage(v, { ...parts, transactionId: 1n as TransactionId }, block, NOW),
       'ERR_BAD_SIGNATURE',
     );
-    assertLocalError(() => verifyMessage(v, parts, { ...block, certificates: [] }, NOW), 'ERR_BAD_SIGNATURE');
+    assertLocalError(() => verifyMessage(v, parts, { ...block, certificates: [] }, NOW), 'ERR_UNKNOWN_CERT');
   });
 
   it('are never accepted by the X.509 verifier', () => {
     const block = signMessage(alice, parts);
     assertLocalError(
+      // A simulated certificate is no X.509 certificate: none at hand is the one the signer names.
       () => verifyMessage(new X509Verifier(selfSignedSettings()), parts, block, NOW),
-      'ERR_BAD_SIGNATURE',
+      'ERR_UNKNOWN_CERT',
     );
   });
 });

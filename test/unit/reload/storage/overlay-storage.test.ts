@@ -17,7 +17,14 @@ import type {
   StatResult,
   StoreResult,
 } from '../../../../src/reload/storage/client.js';
-import { makeNode, type Overlay, overlay, ringErrors, userOf } from '../../../support/test-node.js';
+import {
+  makeNode,
+  type Overlay,
+  overlay,
+  ringErrors,
+  startNodes,
+  userOf,
+} from '../../../support/test-node.js';
 
 /**
  * Storage on a 10-peer CHORD-RELOAD overlay in memory (RFC 6940 §7, §10.4): every node stores its SIP
@@ -35,11 +42,7 @@ interface Stored {
 }
 
 function startAll(o: Overlay): void {
-  o.nodes.forEach((n, i) => {
-    o.net.advance(o.net.now + (i === 0 ? 0 : 500));
-    n.start(o.net.now);
-    o.net.settle();
-  });
+  startNodes(o);
   o.net.advance(o.net.now + 60_000);
   assert.deepEqual(ringErrors(o.nodes), []);
 }
