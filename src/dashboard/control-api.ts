@@ -8,11 +8,13 @@ import type { Destination } from '../reload/messages/common.js';
 import type { TraceResult } from '../reload/node/diagnostics.js';
 import type { RequestResult } from '../reload/node/types.js';
 import type { Metrics } from './metrics.js';
+import { type ControlStorage, STORAGE_ROUTES, storageRoute } from './storage-routes.js';
 import { parseTarget, type Target } from './target.js';
 
 /**
  * The control API's routes (DESIGN §4): GET /status, GET /metrics, GET /events (server-sent events),
- * POST /ping and POST /trace with `{"target": NODE-ID | RESOURCE}`, and the dashboard page at `/`.
+ * POST /ping and POST /trace with `{"target": NODE-ID | RESOURCE}`, the storage routes (storage-routes.ts)
+ * and the dashboard page at `/`.
  * The HTTP server itself is platform/node/http-server.ts; the peer behind it is any ControlPeer.
  */
 export interface ControlPeer {
@@ -20,6 +22,8 @@ export interface ControlPeer {
   ping(destination: Destination): Promise<RequestResult>;
   trace(destination: Destination): Promise<TraceResult>;
   readonly events: { on(listener: (e: PeerEvent) => void): () => void };
+  /** Store, Fetch, Stat and Find through the peer (storage-routes.ts); absent: those routes answer 501. */
+  readonly storage?: ControlStorage;
 }
 
 /** Static files served as they are (the dashboard page). */
@@ -34,6 +38,7 @@ const ROUTES: Readonly<Record<string, string>> = {
   '/events': 'GET',
   '/ping': 'POST',
   '/trace': 'POST',
+  ...STORAGE_ROUTES,
 };
 
 function bad(reason: string): HttpReply {
@@ -59,8 +64,11 @@ export function controlApi(peer: ControlPeer, metrics: Metrics, assets: WebAsset
         return events(peer);
       case '/ping':
         return withTarget(req, async (t) => pingReply(t, await peer.ping(t.destination)));
-      default:
+      case '/trace':
         return withTarget(req, async (t) => traceReply(t, await peer.trace(t.destination)));
+      default:
+        if (peer.storage === undefined) return jsonReply(501, { error: 'this peer stores nothing' });
+        return storageRoute(peer.storage, req);
     }
   };
 }

@@ -23,6 +23,7 @@ import { NodeDriver } from './driver.js';
 import { loadOrCreateIdentity, OVERLAY_FILE, readOverlayConfig } from './identity-files.js';
 import { nodeConfigFrom } from './node-config.js';
 import { PeerEvents } from './peer-events.js';
+import { PeerStorage } from './peer-storage.js';
 import { SqliteStorage } from './sqlite-storage.js';
 import { TlsHost, type TlsLimits } from './tls-host.js';
 
@@ -67,6 +68,8 @@ export class PeerRuntime {
   /** The advertised listening address (our passive candidate). */
   readonly listen: HostPort;
   readonly events: PeerEvents;
+  /** Store, Fetch, Stat and Find through this peer, for the control API. */
+  readonly storage: PeerStorage;
   readonly #log: Logger;
   readonly #backend: SqliteStorage | undefined;
 
@@ -96,6 +99,7 @@ export class PeerRuntime {
     );
     host.setHandler(this.driver);
     this.events = new PeerEvents(parts.node, parts.log);
+    this.storage = new PeerStorage(parts.node, this.driver);
   }
 
   /** Loads the identity, binds the listener and starts joining. Throws LocalError on any failure. */

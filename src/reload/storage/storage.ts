@@ -49,6 +49,17 @@ export interface StorageOptions {
   readonly replication?: Partial<ReplicationOptions>;
 }
 
+/** What a peer holds of one resource (the control API's GET /stored). */
+export interface Holding {
+  readonly resource: ResourceId;
+  readonly responsible: boolean;
+  readonly kinds: ReadonlyArray<{
+    readonly kind: KindId;
+    readonly generation: bigint;
+    readonly values: number;
+  }>;
+}
+
 /** Storage's view of a message signer; the first Node-ID of the certificate speaks (RFC 6940 §6.3.4). */
 export function signerInfo(s: VerifiedSigner): SignerInfo | undefined {
   return { nodeId: s.nodeId, userName: s.userName, certificate: s.certificate };
@@ -103,6 +114,19 @@ export class Storage {
   /** The values this peer holds for (resource, kind), tombstones included. */
   held(resource: ResourceId, kind: KindId): StoredValue[] {
     return [...(this.#store.kind(resource, kind)?.values.values() ?? [])];
+  }
+
+  /** Per resource held, whether this peer is responsible for it and what it holds of each kind. */
+  holdings(): Holding[] {
+    return [...this.#store.resources()].map((e) => ({
+      resource: e.id,
+      responsible: this.#host.placement.isResponsible(e.id),
+      kinds: [...e.kinds.values()].map((k) => ({
+        kind: k.kind,
+        generation: k.generation,
+        values: k.values.size,
+      })),
+    }));
   }
 
   /** The generation counter held for (resource, kind); 0 when nothing is held. */
