@@ -88,6 +88,7 @@ function metricsOf(peer: PeerRuntime): Metrics {
     pendingRequests: () => t.pendingRequests,
     internalErrors: () => peer.driver.internalErrors,
     tlsRefused: () => peer.host.refused,
+    storage: peer.storage,
   });
 }
 

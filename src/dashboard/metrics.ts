@@ -1,4 +1,5 @@
 import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
+import { registerStorageMetrics, type StorageMetricsSource } from './storage-metrics.js';
 
 /**
  * `GET /metrics` in the Prometheus text format, through prom-client. The node keeps plain counters
@@ -21,6 +22,8 @@ export interface MetricsSource {
   pendingRequests(): number;
   internalErrors(): number;
   tlsRefused(): ReadonlyMap<string, number>;
+  /** Storage counts and replication lag (storage-metrics.ts); absent for a peer that stores nothing. */
+  readonly storage?: StorageMetricsSource;
 }
 
 export interface Metrics {
@@ -85,5 +88,6 @@ export function createMetrics(source: MetricsSource): Metrics {
     source.tlsRefused(),
   );
   counter('p2psip_internal_errors_total', 'exceptions the node threw (bugs)', () => source.internalErrors());
+  if (source.storage !== undefined) registerStorageMetrics(registry, gauge, counter, source.storage);
   return { contentType: registry.contentType, text: () => registry.metrics() };
 }

@@ -10,6 +10,7 @@ import type {
   StoreResult,
   ValueInput,
 } from '../../reload/storage/client.js';
+import type { ReplicationSnapshot } from '../../reload/storage/replication-stats.js';
 import type { Holding } from '../../reload/storage/storage.js';
 import type { NodeDriver } from './driver.js';
 
@@ -63,6 +64,28 @@ export class PeerStorage {
 
   held(): readonly Holding[] {
     return this.#node.storage.holdings();
+  }
+
+  // ---- for /metrics (src/dashboard/storage-metrics.ts) --------------------------------------------
+
+  storedResources(): number {
+    return this.#node.storage.resourceCount;
+  }
+
+  storedValues(): number {
+    return this.#node.storage.valueCount;
+  }
+
+  answered(): Iterable<readonly [string, string, number]> {
+    return this.#node.storage.answered.entries();
+  }
+
+  requested(): Iterable<readonly [string, string, number]> {
+    return this.#node.storageRequests.entries();
+  }
+
+  replication(): ReplicationSnapshot {
+    return this.#node.storage.replication.stats.snapshot(this.#driver.now());
   }
 
   /**

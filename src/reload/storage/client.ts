@@ -14,6 +14,7 @@ import type { Signer } from '../security/signer.js';
 import type { Verifier } from '../security/verifier.js';
 import { type AccessContext, accessDenied } from './access.js';
 import type { StorageCodecs } from './codecs.js';
+import { StorageCounts, type StorageMethod } from './counts.js';
 import { wholeKind } from './fetch-rules.js';
 import type { KindTable } from './kinds.js';
 import { signValue, verifyValue } from './value-signing.js';
@@ -99,7 +100,16 @@ export type FetchResult = { readonly ok: true; readonly kinds: readonly FetchedK
 export type StatResult = { readonly ok: true; readonly kinds: readonly StatKindResponse[] } | StorageFailure;
 export type FindResult = { readonly ok: true; readonly results: readonly FindKindData[] } | StorageFailure;
 
+const METHOD_OF: ReadonlyMap<number, StorageMethod> = new Map([
+  [MessageCode.store_req, 'store'],
+  [MessageCode.fetch_req, 'fetch'],
+  [MessageCode.stat_req, 'stat'],
+  [MessageCode.find_req, 'find'],
+]);
+
 export class StorageClient {
+  /** Requests this node sent for its users (not replication), by method and result. */
+  readonly requested = new StorageCounts();
   readonly #host: StorageClientHost;
   /** storage_time must grow even for two Stores in one millisecond (§7.4.1.1 Error_Data_Too_Old). */
   #lastStorageTime = 0n;
@@ -258,6 +268,11 @@ export class StorageClient {
     }
   }
 
+  #count(code: number, r: { ok: true } | StorageFailure): void {
+    const method = METHOD_OF.get(code);
+    if (method !== undefined) this.requested.add(method, r.ok ? 'ok' : ErrorCode.describe(r.errorCode));
+  }
+
   #send<T extends { ok: true }>(
     resource: ResourceId,
     code: number,
@@ -269,7 +284,9 @@ export class StorageClient {
     const destination = [{ type: 'resource' as const, id: resource }];
     this.#host.request({ destination, code, body, ...(signer === undefined ? {} : { signer }) }, (r) => {
       if (!r.ok) {
-        callback(failure(r));
+        const f = failure(r);
+        this.#count(code, f);
+        callback(f);
         return;
       }
       let result: T | StorageFailure;
@@ -283,6 +300,7 @@ export class StorageClient {
           reason: `malformed answer: ${errorMessage(e)}`,
         };
       }
+      this.#count(code, result);
       callback(result);
     });
   }

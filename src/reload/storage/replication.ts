@@ -7,6 +7,7 @@ import type { Destination } from '../messages/common.js';
 import type { StoreReq } from '../messages/store.js';
 import type { RequestResult, RequestSpec } from '../node/types.js';
 import { type CopyKind, kindDataOf, split } from './copies.js';
+import { ReplicationStats } from './replication-stats.js';
 import type { KindWrite, ResourceEntry, ResourceStore } from './resource-store.js';
 import type { Placement } from './types.js';
 import { certificateBucket } from './value-signing.js';
@@ -54,27 +55,6 @@ export const DEFAULT_REPLICATION: ReplicationOptions = Object.freeze({
   maxStoreBytes: 3000,
 });
 
-export class ReplicationStats {
-  replicaStores = 0;
-  replicaFailures = 0;
-  /** Resources dropped because this peer stopped being one of their holders. */
-  dropped = 0;
-  /** Copies refused as too old that led to adopting the newer values (§7.4.1.1). */
-  healed = 0;
-  /** Replication lag: from the original Store's answer to the last replica acknowledgement (ms). */
-  lagCount = 0;
-  lagTotal = 0;
-  lagMax = 0;
-  lagLast: number | undefined;
-
-  recordLag(ms: number): void {
-    this.lagCount++;
-    this.lagTotal += ms;
-    this.lagMax = Math.max(this.lagMax, ms);
-    this.lagLast = ms;
-  }
-}
-
 type Outcome = 'ok' | 'older' | 'failed';
 
 export class Replicator {
@@ -106,6 +86,7 @@ export class Replicator {
     let pending = peers.length;
     let lag = 0;
     let allOk = true;
+    const handle = this.stats.copiesSent(now);
     peers.forEach((peer, i) => {
       const kindData = writes.map((w) => kindDataOf(w.kind, w.generation, w.values, now));
       this.#send({ type: 'node', id: peer }, resource, i + 1, kindData, (outcome, rtt) => {
@@ -116,7 +97,7 @@ export class Replicator {
           e?.syncedTo.delete(peer);
         }
         lag = Math.max(lag, rtt);
-        if (--pending === 0 && allOk) this.stats.recordLag(lag);
+        if (--pending === 0) this.stats.copiesDone(handle, allOk, lag);
       });
     });
   }
