@@ -83,14 +83,29 @@ export function storageReport(
   const body = (typeof r.body === 'object' && r.body !== null ? r.body : {}) as Record<string, unknown>;
   if (json) io.stdout(`${JSON.stringify(body)}\n`);
   if (r.status !== 200) {
-    const code = typeof body['errorCode'] === 'string' ? `${body['errorCode']}: ` : '';
-    io.stderr(`p2psip ${name}: ${code}${oneLine(reasonOf(body) ?? 'failed')}\n`);
+    const reason = oneLine(reasonOf(body) ?? 'failed');
+    const code = typeof body['errorCode'] === 'string' ? body['errorCode'] : '';
+    // The node's reason usually starts with the error's name already (`Error_Forbidden: USER-MATCH: ...`).
+    const text = code === '' || reason.startsWith(code) ? reason : `${code}: ${reason}`;
+    io.stderr(`p2psip ${name}: ${text}${details(body)}\n`);
     return EXIT_FAILURE;
   }
   const h = human(body);
   if (!json) io.stdout(h.out);
   if (h.err !== undefined) io.stderr(`p2psip ${name}: ${h.err}\n`);
   return h.code;
+}
+
+/** What a structured error_info says (RFC 6940 §7.4.1.2): the unknown kinds, the current counters. */
+function details(body: Record<string, unknown>): string {
+  const unknown = body['unknownKinds'];
+  if (Array.isArray(unknown)) return `: unknown kind(s) ${unknown.join(', ')}`;
+  const generations = body['generations'];
+  if (Array.isArray(generations)) {
+    const g = generations as Array<{ kind: number; generation: string }>;
+    return `: current generation ${g.map((x) => `${x.generation} (kind ${x.kind})`).join(', ')}`;
+  }
+  return '';
 }
 
 function oneLine(s: string): string {

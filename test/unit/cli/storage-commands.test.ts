@@ -113,7 +113,7 @@ describe('p2psip store, fetch, stat and find', () => {
       'x',
     );
     assert.equal(r.code, 1);
-    assert.match(r.err, /^p2psip store: Error_Forbidden: [^\n]+\n$/);
+    assert.match(r.err, /^p2psip store: Error_Forbidden: USER-MATCH: [^\n]+\n$/, 'the name once, then why');
     const big = await run(
       'store',
       '--kind',
@@ -125,6 +125,27 @@ describe('p2psip store, fetch, stat and find', () => {
     );
     assert.equal(big.code, 1);
     assert.match(big.err, /^p2psip store: Error_Data_Too_Large: /);
+    const kind = String(DICTIONARY_KIND.id);
+    const stale = await run(
+      'store',
+      '--kind',
+      kind,
+      '--resource',
+      s.user,
+      '--key',
+      'k',
+      '--value',
+      'v',
+      '--generation',
+      '999',
+    );
+    assert.equal(stale.code, 1);
+    assert.match(
+      stale.err,
+      new RegExp(
+        `^p2psip store: Error_Generation_Counter_Too_Low: current generation \\d+ \\(kind ${kind}\\)\n$`,
+      ),
+    );
     const none = await run('find', '--kind', 'SIP-REGISTRATION', '--resource', 'nobody');
     assert.equal(none.code, 1);
     assert.equal(none.out, 'kind 1  none\n');

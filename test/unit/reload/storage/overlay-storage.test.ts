@@ -17,6 +17,7 @@ import type {
   StatResult,
   StoreResult,
 } from '../../../../src/reload/storage/client.js';
+import { startOverlay } from '../../../support/mem-storage.js';
 import { makeNode, type Overlay, overlay, ringErrors, userOf } from '../../../support/test-node.js';
 
 /**
@@ -32,16 +33,6 @@ interface Stored {
   readonly kind: KindId;
   readonly resource: ResourceId;
   readonly text: string;
-}
-
-function startAll(o: Overlay): void {
-  o.nodes.forEach((n, i) => {
-    o.net.advance(o.net.now + (i === 0 ? 0 : 500));
-    n.start(o.net.now);
-    o.net.settle();
-  });
-  o.net.advance(o.net.now + 60_000);
-  assert.deepEqual(ringErrors(o.nodes), []);
 }
 
 function call<T>(o: Overlay, f: (cb: (r: T) => void) => void): T {
@@ -122,7 +113,7 @@ function assertPlacement(live: readonly ReloadNode[], stored: readonly Stored[])
 describe('storage on a 10-peer in-memory overlay', () => {
   it('values stored through one peer are fetched through every other; owner and two successors hold them', () => {
     const o = overlay(10, 5, { storage: STORAGE });
-    startAll(o);
+    startOverlay(o);
     const stored = storeAll(o);
     assertFetchable(o, o.nodes, stored);
     assertPlacement(o.nodes, stored);
@@ -147,7 +138,7 @@ describe('storage on a 10-peer in-memory overlay', () => {
 
   it('after the responsible peer and one replica die, every value is fetchable and has three copies again', () => {
     const o = overlay(10, 6, { storage: STORAGE });
-    startAll(o);
+    startOverlay(o);
     const stored = storeAll(o);
     const victim = stored[0];
     assert.ok(victim);
@@ -164,7 +155,7 @@ describe('storage on a 10-peer in-memory overlay', () => {
 
   it('after a responsible peer leaves gracefully, its successor answers and the copies are restored', () => {
     const o = overlay(10, 9, { storage: STORAGE });
-    startAll(o);
+    startOverlay(o);
     const stored = storeAll(o);
     const victim = stored[5];
     assert.ok(victim);
@@ -181,7 +172,7 @@ describe('storage on a 10-peer in-memory overlay', () => {
 
   it('a joining peer takes over its range from the admitting peer', () => {
     const o = overlay(10, 7, { storage: STORAGE });
-    startAll(o);
+    startOverlay(o);
     const stored = storeAll(o);
     const target = stored[3];
     assert.ok(target);
@@ -206,7 +197,7 @@ describe('storage on a 10-peer in-memory overlay', () => {
   it('a restarted peer comes back with what it held', () => {
     const backends = Array.from({ length: 10 }, () => new MemoryBackend());
     const o = overlay(10, 8, { storage: STORAGE, backend: (i) => backends[i] });
-    startAll(o);
+    startOverlay(o);
     const stored = storeAll(o);
     const i = 4;
     const old = o.nodes[i] as ReloadNode;
