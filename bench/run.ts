@@ -11,6 +11,8 @@ const registry: Array<() => Promise<{ bench: Bench }>> = [
   () => import('./crypto.js'),
   () => import('./sip-parse.js'),
   () => import('./hop-cost.js'),
+  () => import('./storage.js'),
+  () => import('./storage-memory.js'),
 ];
 
 const only = process.argv.slice(2);

@@ -3,6 +3,8 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { kindId } from '../../src/core/ids.js';
+import type { KindDefinition } from '../../src/reload/config/overlay-config.js';
 import { getStatus, postJson, responsibleFor, ringProblems } from '../support/control.js';
 import {
   killAll,
@@ -11,6 +13,7 @@ import {
   startPeer,
   startPeers,
   waitUntil,
+  withKinds,
 } from '../support/peer-process.js';
 import { nodeMultipleName, resourceIdOfHex } from '../support/storage-control.js';
 
@@ -22,16 +25,14 @@ import { nodeMultipleName, resourceIdOfHex } from '../support/storage-control.js
  * test/unit/reload/storage/store-rules.test.ts.
  */
 const EXTRA_KIND = 0xf000_0001;
-const EXTRA_KIND_BLOCK = `      <kind-block>
-        <kind id="${EXTRA_KIND}">
-          <data-model>SINGLE</data-model>
-          <access-control>NODE-MULTIPLE</access-control>
-          <max-count>1</max-count>
-          <max-size>64</max-size>
-          <max-node-multiple>20</max-node-multiple>
-        </kind>
-      </kind-block>
-    </required-kinds>`;
+const EXTRA: KindDefinition = {
+  id: kindId(EXTRA_KIND),
+  dataModel: 'single',
+  accessPolicy: 'NODE-MULTIPLE',
+  maxCount: 1,
+  maxSize: 64,
+  maxNodeMultiple: 20,
+};
 const T = { timeout: 90_000 };
 
 describe('stores real peers refuse', { timeout: 300_000 }, () => {
@@ -54,7 +55,7 @@ describe('stores real peers refuse', { timeout: 300_000 }, () => {
     peers = await startPeers(dir, { peers: 3, updateInterval: 3, pingInterval: 1 });
     const xml = await readFile(join(dir, 'overlay', 'overlay.xml'), 'utf8');
     const newerXml = join(dir, 'newer.xml');
-    await writeFile(newerXml, xml.replace('    </required-kinds>', EXTRA_KIND_BLOCK));
+    await writeFile(newerXml, withKinds(xml, [EXTRA]));
     newer = await startPeer({
       overlayXml: newerXml,
       identityDir: join(dir, 'newer'),

@@ -3,6 +3,8 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { KindDefinition } from '../../src/reload/config/overlay-config.js';
+import { kindElement } from '../../src/reload/config/write.js';
 
 /**
  * Real `p2psip` processes for integration tests and benchmarks: an overlay made with `p2psip overlay
@@ -57,6 +59,14 @@ export interface OverlayOptions {
   readonly updateInterval?: number;
   /** Seconds (chord-ping-interval, how often empty fingers are probed); the default says 3600. */
   readonly pingInterval?: number;
+  /** More kinds for `<required-kinds>` (RFC 6940 §11.1). */
+  readonly kinds?: readonly KindDefinition[];
+}
+
+/** The overlay document `xml` with `kinds` added to its `<required-kinds>`. */
+export function withKinds(xml: string, kinds: readonly KindDefinition[]): string {
+  const blocks = kinds.map((k) => `  <kind-block>\n        ${kindElement(k)}\n      </kind-block>\n    `);
+  return xml.replace('</required-kinds>', `${blocks.join('')}</required-kinds>`);
 }
 
 /** `p2psip overlay create --self-signed` into DIR/overlay, with the Chord timers made test-fast. */
@@ -76,6 +86,7 @@ export async function createOverlay(dir: string, o: OverlayOptions): Promise<str
   };
   set('chord:chord-update-interval', o.updateInterval);
   set('chord:chord-ping-interval', o.pingInterval);
+  if (o.kinds !== undefined) xml = withKinds(xml, o.kinds);
   await writeFile(path, xml);
   return path;
 }
@@ -220,6 +231,7 @@ export interface RingOptions {
   readonly peers: number;
   readonly updateInterval?: number;
   readonly pingInterval?: number;
+  readonly kinds?: readonly KindDefinition[];
   /** Extra command-line arguments for peer i. */
   readonly extraArgs?: (i: number) => readonly string[];
 }
@@ -234,6 +246,7 @@ export async function startPeers(dir: string, o: RingOptions): Promise<PeerProce
     bootstrap: [{ host: '127.0.0.1', port: bootPort }],
     ...(o.updateInterval === undefined ? {} : { updateInterval: o.updateInterval }),
     ...(o.pingInterval === undefined ? {} : { pingInterval: o.pingInterval }),
+    ...(o.kinds === undefined ? {} : { kinds: o.kinds }),
   });
   const peers: PeerProcess[] = [];
   for (let i = 0; i < o.peers; i++) {
