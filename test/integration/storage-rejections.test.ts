@@ -42,6 +42,9 @@ describe('stores real peers refuse', { timeout: 300_000 }, () => {
   let newer: PeerProcess;
   const cli = (p: PeerProcess, ...args: string[]) =>
     runCli([...args, '--control', `${p.control.host}:${p.control.port}`]);
+  /** `p2psip store` of a TURN-SERVICE value (NODE-MULTIPLE: `me` may write at its Node-ID ‖ i). */
+  const storeTurn = (name: string, value: string, ...more: string[]) =>
+    cli(me, 'store', '--kind', 'TURN-SERVICE', '--resource-hex', name, '--value', value, ...more);
   const fetchValues = async (p: PeerProcess, body: Record<string, unknown>): Promise<string[]> => {
     const r = await postJson(p.control, '/fetch', body);
     assert.equal(r.status, 200, JSON.stringify(r.body));
@@ -103,20 +106,8 @@ describe('stores real peers refuse', { timeout: 300_000 }, () => {
 
   it('a value over max-size: Error_Data_Too_Large, and the stored value stays', T, async () => {
     const name = nodeMultipleName(me.nodeId, 1);
-    assert.equal(
-      (await cli(me, 'store', '--kind', 'TURN-SERVICE', '--resource-hex', name, '--value', 'small')).code,
-      0,
-    );
-    const big = await cli(
-      me,
-      'store',
-      '--kind',
-      'TURN-SERVICE',
-      '--resource-hex',
-      name,
-      '--value',
-      'x'.repeat(65),
-    );
+    assert.equal((await storeTurn(name, 'small')).code, 0);
+    const big = await storeTurn(name, 'x'.repeat(65));
     assert.equal(big.code, 1);
     assert.match(big.stderr, /^p2psip store: Error_Data_Too_Large: [^\n]*\n$/);
     assert.deepEqual(await fetchValues(peers[0] as PeerProcess, { kind: 2, resourceHex: name }), ['small']);
@@ -182,26 +173,9 @@ describe('stores real peers refuse', { timeout: 300_000 }, () => {
     T,
     async () => {
       const name = nodeMultipleName(me.nodeId, 2);
-      assert.equal(
-        (await cli(me, 'store', '--kind', 'TURN-SERVICE', '--resource-hex', name, '--value', 'one')).code,
-        0,
-      );
-      assert.equal(
-        (await cli(me, 'store', '--kind', 'TURN-SERVICE', '--resource-hex', name, '--value', 'two')).code,
-        0,
-      );
-      const stale = await cli(
-        me,
-        'store',
-        '--kind',
-        'TURN-SERVICE',
-        '--resource-hex',
-        name,
-        '--value',
-        'three',
-        '--generation',
-        '1',
-      );
+      assert.equal((await storeTurn(name, 'one')).code, 0);
+      assert.equal((await storeTurn(name, 'two')).code, 0);
+      const stale = await storeTurn(name, 'three', '--generation', '1');
       assert.equal(stale.code, 1);
       assert.equal(
         stale.stderr,

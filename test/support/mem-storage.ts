@@ -1,79 +1,27 @@
 import assert from 'node:assert/strict';
-import type { KindId, ResourceId } from '../../src/core/ids.js';
-import type { ControlStorage } from '../../src/dashboard/storage-routes.js';
 import type { HttpServerHandle } from '../../src/platform/node/http-server.js';
+import { PeerStorage } from '../../src/platform/node/peer-storage.js';
 import { defaultKinds } from '../../src/reload/config/kinds.js';
-import type { KindDefinition } from '../../src/reload/config/overlay-config.js';
 import type { ReloadNode } from '../../src/reload/node.js';
-import type {
-  FetchResult,
-  FindResult,
-  KindSelector,
-  StatResult,
-  StoreResult,
-  ValueInput,
-} from '../../src/reload/storage/client.js';
-import type { Holding } from '../../src/reload/storage/storage.js';
 import { FakePeer, serveFakeControl } from './fake-control.js';
 import { privateKind } from './storage-harness.js';
 import { type Overlay, overlay, ringErrors, userOf } from './test-node.js';
 
 /**
- * The control API's storage port (src/dashboard/storage-routes.ts) over one node of an in-memory overlay,
- * so the routes and the CLI are tested against real Store, Fetch, Stat and Find with access control,
- * limits and replication, without processes. Each call settles the network before it resolves.
+ * The control API's storage port (src/dashboard/storage-routes.ts, implemented by platform/node's
+ * PeerStorage) over one node of an in-memory overlay, so the routes and the CLI are tested against real
+ * Store, Fetch, Stat and Find with access control, limits and replication, without processes. Each call
+ * settles the network before it returns, so the node has called back by then.
  */
-export class MemStorage implements ControlStorage {
-  readonly nodeIdLength = 16;
-  readonly #o: Overlay;
-  readonly #node: ReloadNode;
-
-  constructor(o: Overlay, node: ReloadNode) {
-    this.#o = o;
-    this.#node = node;
-  }
-
-  kinds(): readonly KindDefinition[] {
-    return [...this.#node.storage.kinds.all()];
-  }
-
-  store(
-    kind: KindId,
-    resource: ResourceId,
-    value: ValueInput,
-    lifetime: number,
-    generation?: bigint,
-  ): Promise<StoreResult> {
-    const opts = generation === undefined ? {} : { generation };
-    return this.#call((now, cb) => this.#node.store(kind, resource, [value], lifetime, now, cb, opts));
-  }
-
-  fetch(resource: ResourceId, selector: KindSelector): Promise<FetchResult> {
-    return this.#call((now, cb) => this.#node.fetchKinds(resource, [selector], now, cb));
-  }
-
-  stat(resource: ResourceId, selector: KindSelector): Promise<StatResult> {
-    const { kind, ...rest } = selector;
-    return this.#call((now, cb) => this.#node.stat(kind, resource, rest, now, cb));
-  }
-
-  find(resource: ResourceId, kinds: readonly KindId[]): Promise<FindResult> {
-    return this.#call((now, cb) => this.#node.find(resource, kinds, now, cb));
-  }
-
-  held(): readonly Holding[] {
-    return this.#node.storage.holdings();
-  }
-
-  async #call<T>(start: (now: number, cb: (r: T) => void) => void): Promise<T> {
-    let out: T | undefined;
-    start(this.#o.net.now, (r) => {
-      out = r;
-    });
-    this.#o.net.settle();
-    if (out === undefined) throw new Error('the overlay did not answer');
-    return out;
-  }
+export function memStorage(o: Overlay, node: ReloadNode): PeerStorage {
+  return new PeerStorage(node, {
+    run: (_what, input) => {
+      const r = input(o.net.now);
+      o.net.settle();
+      return r;
+    },
+    now: () => o.net.now,
+  });
 }
 
 /** Starts every node of `o` one after the other and lets the ring settle. */
@@ -96,7 +44,7 @@ export interface ServedStorage {
   readonly o: Overlay;
   /** Node 0: the one the control API stores through. */
   readonly node: ReloadNode;
-  readonly storage: MemStorage;
+  readonly storage: PeerStorage;
   readonly server: HttpServerHandle;
   /** `127.0.0.1:PORT` of the control API. */
   readonly control: string;
@@ -113,7 +61,7 @@ export async function serveStorage(): Promise<ServedStorage> {
   });
   startOverlay(o);
   const node = o.nodes[0] as ReloadNode;
-  const storage = new MemStorage(o, node);
+  const storage = memStorage(o, node);
   const peer = new FakePeer();
   peer.storage = storage;
   const server = await serveFakeControl(peer);

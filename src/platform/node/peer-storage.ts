@@ -12,7 +12,12 @@ import type {
 } from '../../reload/storage/client.js';
 import type { ReplicationSnapshot } from '../../reload/storage/replication-stats.js';
 import type { Holding } from '../../reload/storage/storage.js';
-import type { NodeDriver } from './driver.js';
+
+/** What runs an input into the node and carries out its outputs: the NodeDriver (or a test network). */
+export interface NodeRunner {
+  run<T>(what: string, input: (now: number) => T): T | undefined;
+  now(): number;
+}
 
 /**
  * The node's storage (RFC 6940 §7.4) as promises, for the control API: each call goes into the sans-I/O
@@ -21,9 +26,9 @@ import type { NodeDriver } from './driver.js';
  */
 export class PeerStorage {
   readonly #node: ReloadNode;
-  readonly #driver: NodeDriver;
+  readonly #driver: NodeRunner;
 
-  constructor(node: ReloadNode, driver: NodeDriver) {
+  constructor(node: ReloadNode, driver: NodeRunner) {
     this.#node = node;
     this.#driver = driver;
   }
