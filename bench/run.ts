@@ -12,6 +12,8 @@ const registry: Array<() => Promise<{ bench: Bench }>> = [
   () => import('./sip-parse.js'),
   () => import('./hop-cost.js'),
   () => import('./sip-adapter.js'),
+  () => import('./storage.js'),
+  () => import('./storage-memory.js'),
 ];
 
 const only = process.argv.slice(2);

@@ -68,25 +68,29 @@ export const COMMANDS: readonly Command[] = [
     'p2psip lookup AOR [--control HOST:PORT] [--json]',
     async () => (await import('./lookup.js')).runLookup,
   ),
-  notBuilt(
+  lazy(
     'store',
-    'store a value in the overlay',
-    'p2psip store --kind ID --resource NAME --value TEXT [--key K] [--lifetime S] [--control HOST:PORT] [--json]',
+    'store a value in the overlay, signed by the peer',
+    'p2psip store --kind ID --resource NAME|--resource-hex HEX (--value TEXT|--value-hex HEX|--delete) [--key K|--key-hex HEX] [--index N] [--lifetime S] [--generation G] [--control HOST:PORT] [--json]',
+    async () => (await import('./store.js')).runStore,
   ),
-  notBuilt(
+  lazy(
     'fetch',
-    'fetch values from the overlay',
-    'p2psip fetch --kind ID --resource NAME [--control HOST:PORT] [--json]',
+    'fetch and verify values from the overlay',
+    'p2psip fetch --kind ID --resource NAME|--resource-hex HEX [--key K|--key-hex HEX]... [--index N|N-M]... [--generation G] [--control HOST:PORT] [--json]',
+    async () => (await import('./fetch.js')).runFetch,
   ),
-  notBuilt(
+  lazy(
     'find',
-    'find the closest stored resource of a kind',
-    'p2psip find --kind ID --resource NAME [--control HOST:PORT] [--json]',
+    'find the closest stored resource of each kind',
+    'p2psip find --kind ID [--kind ID]... --resource NAME|--resource-hex HEX [--control HOST:PORT] [--json]',
+    async () => (await import('./find.js')).runFind,
   ),
-  notBuilt(
+  lazy(
     'stat',
-    'show metadata of stored values',
-    'p2psip stat --kind ID --resource NAME [--control HOST:PORT] [--json]',
+    'show metadata of stored values (sizes, hashes, times)',
+    'p2psip stat --kind ID --resource NAME|--resource-hex HEX [--key K|--key-hex HEX]... [--index N|N-M]... [--generation G] [--control HOST:PORT] [--json]',
+    async () => (await import('./stat.js')).runStat,
   ),
   notBuilt(
     'sim',

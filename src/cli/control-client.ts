@@ -26,7 +26,9 @@ export async function callControl(
   body?: unknown,
 ): Promise<JsonResponse> {
   const r = await requestJson(to, method, path, body);
-  if (r.status === 400) throw new UsageError(reasonOf(r.body) ?? 'the peer refused the request');
+  // 400: the request was bad; 413: it was too large for the control API (a value above its body limit).
+  if (r.status === 400 || r.status === 413)
+    throw new UsageError(reasonOf(r.body) ?? 'the peer refused the request');
   if (r.status !== 200 && r.status !== 502) {
     throw new LocalError(
       'ERR_REMOTE',

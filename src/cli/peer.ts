@@ -153,6 +153,7 @@ function metricsOf(peer: PeerRuntime): Metrics {
     internalErrors: () => peer.driver.internalErrors,
     tlsRefused: () => peer.host.refused,
     ...(peer.sip === undefined ? {} : { sip: sipMetricsOf(peer.sip) }),
+    storage: peer.storage,
   });
 }
 

@@ -9,12 +9,15 @@ import type { TraceResult } from '../reload/node/diagnostics.js';
 import type { RequestResult } from '../reload/node/types.js';
 import { type LookupPeer, lookupReply } from './lookup.js';
 import type { Metrics } from './metrics.js';
+import { type ControlStorage, STORAGE_ROUTES, storageRoute } from './storage-routes.js';
 import { parseTarget, type Target } from './target.js';
 
 /**
  * The control API's routes (DESIGN §4): GET /status, GET /metrics, GET /events (server-sent events),
  * POST /ping and POST /trace with `{"target": NODE-ID | RESOURCE}`, POST /lookup with `{"aor"}`, and the
  * dashboard page at `/`.
+ * POST /ping and POST /trace with `{"target": NODE-ID | RESOURCE}`, the storage routes (storage-routes.ts)
+ * and the dashboard page at `/`.
  * The HTTP server itself is platform/node/http-server.ts; the peer behind it is any ControlPeer.
  */
 export interface ControlPeer {
@@ -24,6 +27,8 @@ export interface ControlPeer {
   readonly events: { on(listener: (e: PeerEvent) => void): () => void };
   /** The SIP registrations of an AOR (`POST /lookup`). */
   lookup?: LookupPeer;
+  /** Store, Fetch, Stat and Find through the peer (storage-routes.ts); absent: those routes answer 501. */
+  readonly storage?: ControlStorage;
 }
 
 /** Static files served as they are (the dashboard page). */
@@ -39,6 +44,7 @@ const ROUTES: Readonly<Record<string, string>> = {
   '/ping': 'POST',
   '/trace': 'POST',
   '/lookup': 'POST',
+  ...STORAGE_ROUTES,
 };
 
 function bad(reason: string): HttpReply {
@@ -66,8 +72,11 @@ export function controlApi(peer: ControlPeer, metrics: Metrics, assets: WebAsset
         return withTarget(req, async (t) => pingReply(t, await peer.ping(t.destination)));
       case '/lookup':
         return withJson(req, (body) => lookupReply(body, peer.lookup?.bind(peer)));
-      default:
+      case '/trace':
         return withTarget(req, async (t) => traceReply(t, await peer.trace(t.destination)));
+      default:
+        if (peer.storage === undefined) return jsonReply(501, { error: 'this peer stores nothing' });
+        return storageRoute(peer.storage, req);
     }
   };
 }

@@ -1,4 +1,5 @@
 import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
+import { registerStorageMetrics, type StorageMetricsSource } from './storage-metrics.js';
 
 /**
  * `GET /metrics` in the Prometheus text format, through prom-client. The node keeps plain counters
@@ -23,6 +24,8 @@ export interface MetricsSource {
   tlsRefused(): ReadonlyMap<string, number>;
   /** The SIP adapter's counters, when the peer runs one (`--sip`). */
   readonly sip?: SipMetricsSource;
+  /** Storage counts and replication lag (storage-metrics.ts); absent for a peer that stores nothing. */
+  readonly storage?: StorageMetricsSource;
 }
 
 export interface SipMetricsSource {
@@ -110,6 +113,7 @@ export function createMetrics(source: MetricsSource): Metrics {
   );
   counter('p2psip_internal_errors_total', 'exceptions the node threw (bugs)', () => source.internalErrors());
   if (source.sip !== undefined) sipMetrics(source.sip, gauge, counter, labelled);
+  if (source.storage !== undefined) registerStorageMetrics(registry, gauge, counter, source.storage);
   return { contentType: registry.contentType, text: () => registry.metrics() };
 }
 

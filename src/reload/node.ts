@@ -33,6 +33,7 @@ import type {
   StoreResult,
   ValueInput,
 } from './storage/client.js';
+import type { StorageCounts } from './storage/counts.js';
 import type { Storage } from './storage/storage.js';
 import { type ChordOptions, type ChordState, ChordTopology } from './topology/chord/chord.js';
 import type { ChordHost } from './topology/chord/host.js';
@@ -463,6 +464,11 @@ export class ReloadNode {
     });
     for (const [code, h] of parts.storage.handlers()) this.transport.handle(code, h);
     return parts;
+  }
+
+  /** Storage requests this node sent for its users (not replication), by method and result. */
+  get storageRequests(): StorageCounts {
+    return this.#storageClient.requested;
   }
 
   /** The Resource-ID of a Resource Name: SHA-1, first 128 bits (CHORD-RELOAD, RFC 6940 §10.2). */

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import type { CliIo } from '../../src/cli/command.js';
 
 /** bin/p2psip of this checkout (tests run from dist/test/...). */
 export const BIN = fileURLToPath(new URL('../../../bin/p2psip', import.meta.url));
@@ -9,6 +10,24 @@ export interface Run {
   readonly code: number | null;
   readonly stdout: string;
   readonly stderr: string;
+}
+
+/** A CliIo that keeps what a command printed, for in-process runs of `main`. */
+export function capture(): CliIo & { out: string; err: string } {
+  const io = {
+    out: '',
+    err: '',
+    stdout: (t: string) => {
+      io.out += t;
+    },
+    stderr: (t: string) => {
+      io.err += t;
+    },
+    env: {},
+    isTty: false,
+    stopSignal: new AbortController().signal,
+  };
+  return io;
 }
 
 /** Runs the real command line, as a user would, in `cwd`. */

@@ -3,6 +3,7 @@ import { type NodeId, nodeIdFromHex } from '../../src/core/ids.js';
 import { nullLogger } from '../../src/core/logger.js';
 import { type ControlPeer, controlApi } from '../../src/dashboard/control-api.js';
 import { createMetrics } from '../../src/dashboard/metrics.js';
+import type { ControlStorage } from '../../src/dashboard/storage-routes.js';
 import { type HttpServerHandle, startHttpServer } from '../../src/platform/node/http-server.js';
 import type { PeerEvent } from '../../src/platform/node/peer-events.js';
 import type { Destination } from '../../src/reload/messages/common.js';
@@ -70,6 +71,8 @@ export class FakePeer implements ControlPeer {
   readonly emitter = new TypedEmitter<{ event: PeerEvent }>();
   readonly events = { on: (l: (e: PeerEvent) => void) => this.emitter.on('event', l) };
   pingResult: RequestResult = answerFrom(nodeIdFromHex(OTHER));
+  /** Storage behind the storage routes (test/support/mem-storage.ts); none: they answer 501. */
+  storage?: ControlStorage;
   status(): object {
     return STATUS;
   }

@@ -3,6 +3,8 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { KindDefinition } from '../../src/reload/config/overlay-config.js';
+import { kindElement } from '../../src/reload/config/write.js';
 
 /**
  * Real `p2psip` processes for integration tests and benchmarks: an overlay made with `p2psip overlay
@@ -60,6 +62,14 @@ export interface OverlayOptions {
   readonly pingInterval?: number;
   /** `--shared-secret`: links are TLS-PSK keyed from it (decision 0028). */
   readonly sharedSecret?: string;
+  /** More kinds for `<required-kinds>` (RFC 6940 §11.1). */
+  readonly kinds?: readonly KindDefinition[];
+}
+
+/** The overlay document `xml` with `kinds` added to its `<required-kinds>`. */
+export function withKinds(xml: string, kinds: readonly KindDefinition[]): string {
+  const blocks = kinds.map((k) => `  <kind-block>\n        ${kindElement(k)}\n      </kind-block>\n    `);
+  return xml.replace('</required-kinds>', `${blocks.join('')}</required-kinds>`);
 }
 
 /** `p2psip overlay create --self-signed` into DIR/overlay, with the Chord timers made test-fast. */
@@ -80,6 +90,7 @@ export async function createOverlay(dir: string, o: OverlayOptions): Promise<str
   };
   set('chord:chord-update-interval', o.updateInterval);
   set('chord:chord-ping-interval', o.pingInterval);
+  if (o.kinds !== undefined) xml = withKinds(xml, o.kinds);
   await writeFile(path, xml);
   return path;
 }
@@ -225,6 +236,7 @@ export interface RingOptions {
   readonly updateInterval?: number;
   readonly pingInterval?: number;
   readonly sharedSecret?: string;
+  readonly kinds?: readonly KindDefinition[];
   /** Extra command-line arguments for peer i. */
   readonly extraArgs?: (i: number) => readonly string[];
 }
@@ -240,6 +252,7 @@ export async function startPeers(dir: string, o: RingOptions): Promise<PeerProce
     ...(o.updateInterval === undefined ? {} : { updateInterval: o.updateInterval }),
     ...(o.pingInterval === undefined ? {} : { pingInterval: o.pingInterval }),
     ...(o.sharedSecret === undefined ? {} : { sharedSecret: o.sharedSecret }),
+    ...(o.kinds === undefined ? {} : { kinds: o.kinds }),
   });
   const peers: PeerProcess[] = [];
   for (let i = 0; i < o.peers; i++) {

@@ -28,6 +28,7 @@ import { NodeDriver } from './driver.js';
 import { loadOrCreateIdentity, OVERLAY_FILE } from './identity-files.js';
 import { nodeConfigFrom } from './node-config.js';
 import { PeerEvents } from './peer-events.js';
+import { PeerStorage } from './peer-storage.js';
 import { checkPskKey, linkPskFor } from './shared-secret.js';
 import { SipService } from './sip-service.js';
 import { SqliteStorage } from './sqlite-storage.js';
@@ -93,6 +94,8 @@ export class PeerRuntime {
   readonly events: PeerEvents;
   /** The SIP adapter, when the peer runs with `--sip`. */
   readonly sip: SipService | undefined;
+  /** Store, Fetch, Stat and Find through this peer, for the control API. */
+  readonly storage: PeerStorage;
   readonly #log: Logger;
   readonly #backend: SqliteStorage | undefined;
 
@@ -133,6 +136,7 @@ export class PeerRuntime {
       log: parts.log.child({ part: 'config' }),
       recheckLinks: () => host.recheck(),
     });
+    this.storage = new PeerStorage(parts.node, this.driver);
   }
 
   /** The configuration in force: the one the peer started with until a newer one is installed. */

@@ -13,6 +13,7 @@ import type { RequestResult, RequestSpec } from '../node/types.js';
 import type { Signer } from '../security/signer.js';
 import type { Verifier } from '../security/verifier.js';
 import type { StorageCodecs } from './codecs.js';
+import { StorageCounts, type StorageMethod } from './counts.js';
 import { wholeKind } from './fetch-rules.js';
 import {
   type CertificateLookup,
@@ -96,7 +97,16 @@ interface RawFetch {
 export type StatResult = { readonly ok: true; readonly kinds: readonly StatKindResponse[] } | StorageFailure;
 export type FindResult = { readonly ok: true; readonly results: readonly FindKindData[] } | StorageFailure;
 
+const METHOD_OF: ReadonlyMap<number, StorageMethod> = new Map([
+  [MessageCode.store_req, 'store'],
+  [MessageCode.fetch_req, 'fetch'],
+  [MessageCode.stat_req, 'stat'],
+  [MessageCode.find_req, 'find'],
+]);
+
 export class StorageClient {
+  /** Requests this node sent for its users (not replication), by method and result. */
+  readonly requested = new StorageCounts();
   readonly #host: StorageClientHost;
   /** storage_time must grow even for two Stores in one millisecond (§7.4.1.1 Error_Data_Too_Old). */
   #lastStorageTime = 0n;
@@ -252,6 +262,11 @@ export class StorageClient {
     return whole;
   }
 
+  #count(code: number, r: { ok: true } | StorageFailure): void {
+    const method = METHOD_OF.get(code);
+    if (method !== undefined) this.requested.add(method, r.ok ? 'ok' : ErrorCode.describe(r.errorCode));
+  }
+
   #send<T extends { ok: true }>(
     resource: ResourceId,
     code: number,
@@ -263,7 +278,9 @@ export class StorageClient {
     const destination = [{ type: 'resource' as const, id: resource }];
     this.#host.request({ destination, code, body, ...(signer === undefined ? {} : { signer }) }, (r) => {
       if (!r.ok) {
-        callback(failure(r));
+        const f = failure(r);
+        this.#count(code, f);
+        callback(f);
         return;
       }
       let result: T | StorageFailure;
@@ -277,6 +294,7 @@ export class StorageClient {
           reason: `malformed answer: ${errorMessage(e)}`,
         };
       }
+      this.#count(code, result);
       callback(result);
     });
   }

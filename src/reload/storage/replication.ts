@@ -7,6 +7,7 @@ import type { Destination } from '../messages/common.js';
 import type { StoreReq } from '../messages/store.js';
 import type { RequestResult, RequestSpec } from '../node/types.js';
 import { type CopyKind, kindDataOf, split } from './copies.js';
+import { ReplicationStats } from './replication-stats.js';
 import type { KindWrite, ResourceEntry, ResourceStore } from './resource-store.js';
 import type { Placement } from './types.js';
 import { certificateBucket } from './value-signing.js';
@@ -23,6 +24,7 @@ import { certificateBucket } from './value-signing.js';
  *   peers, replica peers copy to the (possibly new) responsible peer, and a peer that left the set copies
  *   to every holder. A joining peer gets its range at once (§10.5: the admitting peer Stores the joining peer's data to it); other changes wait the
  *   successor replacement hold-down (30 s) so a flapping neighbour does not cause a storm;
+ * - a copy that fails (refused, or lost with an overloaded link) brings the next check `retryDelay` close;
  * - a peer that is no longer a holder drops a resource once every holder has acknowledged a copy;
  * - a copy refused as too old means the other side has newer values: fetch them, keep what is newer, and
  *   push again (partition healing, §7.4.1.1).
@@ -42,8 +44,10 @@ export interface ReplicationHost {
 export interface ReplicationOptions {
   /** RFC 6940 §10.7.1: successor replacement hold-down before creating new replicas (30 s). */
   readonly holdDown: number;
-  /** How often holders are re-checked when nothing changed (retries of failed copies). */
+  /** How often holders are re-checked when nothing changed. */
   readonly syncInterval: number;
+  /** A copy that failed (refused, or lost with a link) brings the next check this close. */
+  readonly retryDelay: number;
   /** StoredData bytes per replica Store, so copies stay under max-message-size. */
   readonly maxStoreBytes: number;
 }
@@ -51,29 +55,9 @@ export interface ReplicationOptions {
 export const DEFAULT_REPLICATION: ReplicationOptions = Object.freeze({
   holdDown: 30 * second,
   syncInterval: 5 * minute,
+  retryDelay: 10 * second,
   maxStoreBytes: 3000,
 });
-
-export class ReplicationStats {
-  replicaStores = 0;
-  replicaFailures = 0;
-  /** Resources dropped because this peer stopped being one of their holders. */
-  dropped = 0;
-  /** Copies refused as too old that led to adopting the newer values (§7.4.1.1). */
-  healed = 0;
-  /** Replication lag: from the original Store's answer to the last replica acknowledgement (ms). */
-  lagCount = 0;
-  lagTotal = 0;
-  lagMax = 0;
-  lagLast: number | undefined;
-
-  recordLag(ms: number): void {
-    this.lagCount++;
-    this.lagTotal += ms;
-    this.lagMax = Math.max(this.lagMax, ms);
-    this.lagLast = ms;
-  }
-}
 
 type Outcome = 'ok' | 'older' | 'failed';
 
@@ -106,6 +90,7 @@ export class Replicator {
     let pending = peers.length;
     let lag = 0;
     let allOk = true;
+    const handle = this.stats.copiesSent(now);
     peers.forEach((peer, i) => {
       const kindData = writes.map((w) => kindDataOf(w.kind, w.generation, w.values, now));
       this.#send({ type: 'node', id: peer }, resource, i + 1, kindData, (outcome, rtt) => {
@@ -114,9 +99,10 @@ export class Replicator {
         if (outcome !== 'ok') {
           allOk = false;
           e?.syncedTo.delete(peer);
+          this.#retrySoon();
         }
         lag = Math.max(lag, rtt);
-        if (--pending === 0 && allOk) this.stats.recordLag(lag);
+        if (--pending === 0) this.stats.copiesDone(handle, allOk, lag);
       });
     });
   }
@@ -152,6 +138,14 @@ export class Replicator {
     for (const entry of [...this.#store.resources()]) this.#syncOne(entry);
   }
 
+  /**
+   * A copy failed: check the holders again soon rather than at the next periodic check, so a copy lost
+   * to an overloaded link is made again within seconds (RFC 6940 §10.4: the replicas must exist).
+   */
+  #retrySoon(): void {
+    this.#schedule(this.#host.now() + this.#opts.retryDelay);
+  }
+
   #schedule(at: number): void {
     const cur = this.#timers.get('sync');
     if (cur === undefined || at < cur) this.#timers.set('sync', at);
@@ -166,6 +160,7 @@ export class Replicator {
       entry.pushing.add('owner');
       this.#push(entry.id, { type: 'resource', id: entry.id }, 1, true, (ok) => {
         entry.pushing.delete('owner');
+        if (!ok) this.#retrySoon();
         const e = this.#store.resource(entry.id);
         if (ok && e !== undefined && this.#host.placement.holders(e.id) === undefined) this.#drop(e);
       });
@@ -185,6 +180,7 @@ export class Replicator {
         const e = this.#store.resource(entry.id);
         if (e === undefined) return;
         if (ok) e.syncedTo.add(peer);
+        else this.#retrySoon();
         this.#dropIfDone(e);
       });
     });

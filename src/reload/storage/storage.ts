@@ -11,6 +11,7 @@ import type { IncomingRequest, RequestHandler, RequestResult, RequestSpec } from
 import type { Verifier } from '../security/verifier.js';
 import type { StorageBackend } from './backend.js';
 import { type StorageCodecs, storageCodecs } from './codecs.js';
+import { counted, StorageCounts, type StorageMethod } from './counts.js';
 import { type Selected, selectValues } from './fetch-rules.js';
 import { closestResource } from './find.js';
 import { KindTable } from './kinds.js';
@@ -49,6 +50,17 @@ export interface StorageOptions {
   readonly replication?: Partial<ReplicationOptions>;
 }
 
+/** What a peer holds of one resource (the control API's GET /stored). */
+export interface Holding {
+  readonly resource: ResourceId;
+  readonly responsible: boolean;
+  readonly kinds: ReadonlyArray<{
+    readonly kind: KindId;
+    readonly generation: bigint;
+    readonly values: number;
+  }>;
+}
+
 /** Storage's view of a message signer; the first Node-ID of the certificate speaks (RFC 6940 §6.3.4). */
 export function signerInfo(s: VerifiedSigner): SignerInfo | undefined {
   return { nodeId: s.nodeId, userName: s.userName, certificate: s.certificate };
@@ -58,6 +70,8 @@ export class Storage {
   readonly kinds: KindTable;
   readonly replication: Replicator;
   readonly codecs: StorageCodecs;
+  /** Requests this peer answered, by method (replica Stores apart) and result. */
+  readonly answered = new StorageCounts();
   readonly #host: StorageHost;
   readonly #store: ResourceStore;
   readonly #env: StoreEnv;
@@ -105,6 +119,19 @@ export class Storage {
     return [...(this.#store.kind(resource, kind)?.values.values() ?? [])];
   }
 
+  /** Per resource held, whether this peer is responsible for it and what it holds of each kind. */
+  holdings(): Holding[] {
+    return [...this.#store.resources()].map((e) => ({
+      resource: e.id,
+      responsible: this.#host.placement.isResponsible(e.id),
+      kinds: [...e.kinds.values()].map((k) => ({
+        kind: k.kind,
+        generation: k.generation,
+        values: k.values.size,
+      })),
+    }));
+  }
+
   /** The generation counter held for (resource, kind); 0 when nothing is held. */
   generation(resource: ResourceId, kind: KindId): bigint {
     return this.#store.kind(resource, kind)?.generation ?? 0n;
@@ -117,10 +144,10 @@ export class Storage {
 
   handlers(): ReadonlyArray<readonly [number, RequestHandler]> {
     return [
-      [MessageCode.store_req, (r) => this.#onStore(r)],
-      [MessageCode.fetch_req, (r) => this.#onFetch(r, 'fetch')],
-      [MessageCode.stat_req, (r) => this.#onFetch(r, 'stat')],
-      [MessageCode.find_req, (r) => this.#onFind(r)],
+      [MessageCode.store_req, counted(this.answered, 'store', (r, tag) => this.#onStore(r, tag))],
+      [MessageCode.fetch_req, counted(this.answered, 'fetch', (r) => this.#onFetch(r, 'fetch'))],
+      [MessageCode.stat_req, counted(this.answered, 'stat', (r) => this.#onFetch(r, 'stat'))],
+      [MessageCode.find_req, counted(this.answered, 'find', (r) => this.#onFind(r))],
     ];
   }
 
@@ -138,11 +165,12 @@ export class Storage {
   // ---- handlers ------------------------------------------------------------------------------------
 
   /** RFC 6940 §7.4.1: check everything, then store all kinds or none, answer, then replicate. */
-  #onStore(req: IncomingRequest): void {
+  #onStore(req: IncomingRequest, tag: { method: StorageMethod }): void {
     const now = req.now;
     this.#store.expire(now);
     const sr = decode(this.codecs.storeReq, req.body, this.codecs.ctx, 'StoreReq');
     const original = sr.replicaNumber === 0;
+    if (!original) tag.method = 'replica_store';
     const requestSigner = signerInfo(req.signer);
     // RFC 6940 §7.4.1.1: an original store goes to the responsible peer; a replica store must come from
     // a plausible holder to a peer that expects to hold the resource.

@@ -1,29 +1,12 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { CliIo } from '../../../src/cli/command.js';
 import { main } from '../../../src/cli/main.js';
 import { nodeIdFromHex } from '../../../src/core/ids.js';
 import type { HttpServerHandle } from '../../../src/platform/node/http-server.js';
+import { capture } from '../../support/cli.js';
 import { answerFrom, FakePeer, ME, NO_ANSWER, OTHER, serveFakeControl } from '../../support/fake-control.js';
 
 /** `p2psip status|ping|trace` against a control API with a fake peer: output and exit codes (DESIGN §4). */
-function capture(): CliIo & { out: string; err: string } {
-  const io = {
-    out: '',
-    err: '',
-    stdout: (t: string) => {
-      io.out += t;
-    },
-    stderr: (t: string) => {
-      io.err += t;
-    },
-    env: {},
-    isTty: false,
-    stopSignal: new AbortController().signal,
-  };
-  return io;
-}
-
 describe('p2psip status, ping and trace', () => {
   const peer = new FakePeer();
   let server: HttpServerHandle;

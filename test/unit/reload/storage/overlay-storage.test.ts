@@ -17,14 +17,8 @@ import type {
   StatResult,
   StoreResult,
 } from '../../../../src/reload/storage/client.js';
-import {
-  makeNode,
-  type Overlay,
-  overlay,
-  ringErrors,
-  startNodes,
-  userOf,
-} from '../../../support/test-node.js';
+import { startOverlay } from '../../../support/mem-storage.js';
+import { makeNode, type Overlay, overlay, ringErrors, userOf } from '../../../support/test-node.js';
 
 /**
  * Storage on a 10-peer CHORD-RELOAD overlay in memory (RFC 6940 §7, §10.4): every node stores its SIP
@@ -39,12 +33,6 @@ interface Stored {
   readonly kind: KindId;
   readonly resource: ResourceId;
   readonly text: string;
-}
-
-function startAll(o: Overlay): void {
-  startNodes(o);
-  o.net.advance(o.net.now + 60_000);
-  assert.deepEqual(ringErrors(o.nodes), []);
 }
 
 function call<T>(o: Overlay, f: (cb: (r: T) => void) => void): T {
@@ -125,7 +113,7 @@ function assertPlacement(live: readonly ReloadNode[], stored: readonly Stored[])
 describe('storage on a 10-peer in-memory overlay', () => {
   it('values stored through one peer are fetched through every other; owner and two successors hold them', () => {
     const o = overlay(10, 5, { storage: STORAGE });
-    startAll(o);
+    startOverlay(o);
     const stored = storeAll(o);
     assertFetchable(o, o.nodes, stored);
     assertPlacement(o.nodes, stored);
@@ -150,7 +138,7 @@ describe('storage on a 10-peer in-memory overlay', () => {
 
   it('after the responsible peer and one replica die, every value is fetchable and has three copies again', () => {
     const o = overlay(10, 6, { storage: STORAGE });
-    startAll(o);
+    startOverlay(o);
     const stored = storeAll(o);
     const victim = stored[0];
     assert.ok(victim);
@@ -167,7 +155,7 @@ describe('storage on a 10-peer in-memory overlay', () => {
 
   it('after a responsible peer leaves gracefully, its successor answers and the copies are restored', () => {
     const o = overlay(10, 9, { storage: STORAGE });
-    startAll(o);
+    startOverlay(o);
     const stored = storeAll(o);
     const victim = stored[5];
     assert.ok(victim);
@@ -184,7 +172,7 @@ describe('storage on a 10-peer in-memory overlay', () => {
 
   it('a joining peer takes over its range from the admitting peer', () => {
     const o = overlay(10, 7, { storage: STORAGE });
-    startAll(o);
+    startOverlay(o);
     const stored = storeAll(o);
     const target = stored[3];
     assert.ok(target);
@@ -209,7 +197,7 @@ describe('storage on a 10-peer in-memory overlay', () => {
   it('a restarted peer comes back with what it held', () => {
     const backends = Array.from({ length: 10 }, () => new MemoryBackend());
     const o = overlay(10, 8, { storage: STORAGE, backend: (i) => backends[i] });
-    startAll(o);
+    startOverlay(o);
     const stored = storeAll(o);
     const i = 4;
     const old = o.nodes[i] as ReloadNode;

@@ -6,6 +6,7 @@ import type { StoreReq } from '../../../../src/reload/messages/store.js';
 import type { RequestResult } from '../../../../src/reload/node/types.js';
 import { MemoryBackend } from '../../../../src/reload/storage/backend.js';
 import type { StoreResult } from '../../../../src/reload/storage/client.js';
+import { DEFAULT_REPLICATION } from '../../../../src/reload/storage/replication.js';
 import { decode, encode } from '../../../../src/wire/index.js';
 import type { SimIdentity } from '../../../support/sim-security.js';
 import {
@@ -207,6 +208,28 @@ describe('replication (RFC 6940 §10.4)', () => {
       assert.ok((h.sent[i]?.spec.body.length ?? 0) < 400 + 200);
     }
     assert.equal(entries(target, DICT.id).length, 8);
+  });
+
+  it('a replica copy that fails is made again after the retry delay, not at the next periodic check', () => {
+    const h = new Harness([DICT]);
+    h.holders = [node(h.peer), node(replica2), node(stranger)];
+    put(h, 'k', 'v', 3600);
+    assert.equal(h.sent.length, 2);
+    ack(h, 0, 10);
+    refuse(h, 1, ErrorCode.Error_Request_Timeout);
+    assert.equal(h.storage.replication.stats.incomplete, 1);
+    assert.equal(h.storage.replication.stats.lagCount, 0);
+    assert.equal(h.storage.replication.nextDeadline(), h.now + DEFAULT_REPLICATION.retryDelay);
+    h.now += DEFAULT_REPLICATION.retryDelay;
+    h.storage.handleTimeout(h.now);
+    assert.deepEqual(
+      h.sent.slice(2).map((s) => s.spec.destination),
+      [[{ type: 'node', id: node(stranger) }]],
+      'only the replica that missed the copy gets it again',
+    );
+    const copy = storeReq(h, h.sent[2]?.spec.body ?? new Uint8Array()).kindData[0];
+    assert.ok(copy !== undefined && 'values' in copy);
+    assert.equal(copy.values.length, 1, 'a full copy of the resource');
   });
 
   it('a peer that is no longer a holder drops the resource only after every holder acknowledged', () => {
