@@ -23,7 +23,7 @@ export const COMMANDS: readonly Command[] = [
   lazy(
     'peer',
     'run a RELOAD peer until SIGINT/SIGTERM, with --sip the registrar and proxy of SIP phones',
-    'p2psip peer --identity DIR [--listen HOST:PORT] [--advertise HOST[:PORT]] [--control HOST:PORT] [--data DIR] [--bootstrap HOST:PORT]... [--sip HOST:PORT [--sip-tls-port PORT] [--sip-app HOST:PORT] [--sip-digest ALGS]] [--tls-keylog FILE] [--log-level L] [--config-refresh SECONDS]',
+    'p2psip peer --identity DIR [--listen HOST:PORT] [--advertise HOST[:PORT]] [--control HOST:PORT] [--data DIR] [--bootstrap HOST:PORT]... [--sip HOST:PORT [--sip-tls-port PORT] [--sip-app HOST:PORT] [--sip-digest ALGS]] [--tls-keylog FILE] [--log-level L] [--config-refresh SECONDS] [--no-certificate-publishing]',
     async () => (await import('./peer.js')).runPeer,
   ),
   lazy(

@@ -41,6 +41,7 @@ const OPTIONS = {
   'sip-app': { type: 'string' },
   'sip-digest': { type: 'string' },
   'config-refresh': { type: 'string' },
+  'no-certificate-publishing': { type: 'boolean' },
 } as const;
 
 const SOFTWARE_VERSION = 'p2psip 0.1.0';
@@ -57,6 +58,7 @@ interface PeerArgs {
   readonly sip: PeerSipOptions | undefined;
   /** Seconds between asks for a newer configuration document (0: never); undefined: the default. */
   readonly configRefresh: number | undefined;
+  readonly publishCertificate: boolean;
 }
 
 /** RFC 3261 §19.1.2: phones expect 5060 for UDP and TCP. */
@@ -130,6 +132,7 @@ function parse(args: readonly string[]): PeerArgs {
     level,
     sip: sipOptions(values),
     configRefresh: seconds('config-refresh', values['config-refresh']),
+    publishCertificate: values['no-certificate-publishing'] !== true,
   };
 }
 
@@ -187,6 +190,7 @@ async function run(args: readonly string[], io: CliIo): Promise<number> {
     ...(a.keylog === undefined ? {} : { keylogPath: a.keylog }),
     ...(a.sip === undefined ? {} : { sip: a.sip }),
     ...(a.configRefresh === undefined ? {} : { configRefreshMs: a.configRefresh * 1000 }),
+    publishCertificate: a.publishCertificate,
   });
   let control: HttpServerHandle;
   try {

@@ -17,6 +17,8 @@ export interface LocalSettings {
   /** `--bootstrap` addresses, tried after the document's bootstrap nodes. */
   readonly extraBootstrap: readonly HostPort[];
   readonly softwareVersion: string;
+  /** `--no-certificate-publishing`: keep our certificate out of the overlay's certificate kinds. */
+  readonly publishCertificate?: boolean;
 }
 
 export function nodeConfigFrom(config: OverlayConfig, local: LocalSettings): ReloadNodeConfig {
@@ -49,6 +51,10 @@ export function nodeConfigFrom(config: OverlayConfig, local: LocalSettings): Rel
     partitionCheckInterval: PARTITION_CHECK_INTERVAL,
     // RFC 6940 §11.1 kind-blocks and our replica count (§10.4: two copies besides the responsible peer);
     // §8: every node keeps its certificate in the overlay.
-    storage: { kinds: config.kinds, replicaCount: config.replicaCount, publishCertificate: true },
+    storage: {
+      kinds: config.kinds,
+      replicaCount: config.replicaCount,
+      publishCertificate: local.publishCertificate ?? true,
+    },
   };
 }

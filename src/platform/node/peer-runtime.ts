@@ -55,6 +55,11 @@ export interface PeerOptions {
   readonly sip?: PeerSipOptions;
   /** How often to ask the configuration server for a newer document (ms); 0 never, default one hour. */
   readonly configRefreshMs?: number;
+  /**
+   * Keep our certificate under CERTIFICATE_BY_NODE/USER (RFC 6940 §8), default true; without it, fetchers
+   * that never linked to us cannot verify the values we signed.
+   */
+  readonly publishCertificate?: boolean;
 }
 
 export interface PeerSipOptions {
@@ -194,7 +199,12 @@ export class PeerRuntime {
     // DESIGN §5: stored data lives in memory and in SQLite in the data directory, so a restart keeps it.
     const backend = o.dataDir === undefined ? undefined : new SqliteStorage(join(o.dataDir, STORAGE_FILE));
     const node = new ReloadNode(
-      nodeConfigFrom(config, { listen, extraBootstrap: o.bootstrap, softwareVersion: o.softwareVersion }),
+      nodeConfigFrom(config, {
+        listen,
+        extraBootstrap: o.bootstrap,
+        softwareVersion: o.softwareVersion,
+        ...(o.publishCertificate === undefined ? {} : { publishCertificate: o.publishCertificate }),
+      }),
       {
         localId: identity.nodeId,
         security: messageSecurity(signer, verifier),
