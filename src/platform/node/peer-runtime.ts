@@ -1,10 +1,11 @@
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { errorMessage, LocalError } from '../../core/errors.js';
 import { type NodeId, nodeIdToHex } from '../../core/ids.js';
 import { formatHostPort } from '../../core/ip.js';
 import type { Logger } from '../../core/logger.js';
 import type { OverlayConfig } from '../../reload/config/overlay-config.js';
+import { parseOverlayConfig } from '../../reload/config/parse.js';
 import { checkSupported } from '../../reload/config/supported.js';
 import type { Destination } from '../../reload/messages/common.js';
 import type { HostPort } from '../../reload/node/attach.js';
@@ -13,6 +14,7 @@ import type { RequestResult } from '../../reload/node/types.js';
 import { messageSecurity } from '../../reload/node/x509-security.js';
 import { type NodeStatus, ReloadNode } from '../../reload/node.js';
 import { certificateToPem } from '../../reload/security/certificate.js';
+import type { NodeIdentity } from '../../reload/security/identity.js';
 import { privateKeyToPem } from '../../reload/security/keys.js';
 import { X509Signer } from '../../reload/security/signer.js';
 import { trustSettingsFromConfig } from '../../reload/security/trust.js';
@@ -20,7 +22,8 @@ import { X509Verifier } from '../../reload/security/verifier.js';
 import { advertisedAddress } from './addresses.js';
 import { CryptoRandom } from './crypto-random.js';
 import { NodeDriver } from './driver.js';
-import { loadOrCreateIdentity, OVERLAY_FILE, readOverlayConfig } from './identity-files.js';
+import { inFile, ioError, loadOrCreateIdentity, OVERLAY_FILE } from './identity-files.js';
+import { isAddressInUse } from './listen.js';
 import { nodeConfigFrom } from './node-config.js';
 import { PeerEvents } from './peer-events.js';
 import { SqliteStorage } from './sqlite-storage.js';
@@ -33,11 +36,19 @@ import { TlsHost, type TlsLimits } from './tls-host.js';
  */
 export interface PeerOptions {
   readonly identityDir: string;
+  /** The configuration document; default identityDir/overlay.xml. */
+  readonly overlayFile?: string;
   /** Where to bind; a wildcard host or port 0 is allowed. */
   readonly listen: HostPort;
+  /** Also try the next ports when listen.port is taken (`p2psip start`: 6084 or the next free one). */
+  readonly listenAttempts?: number;
   /** The address to advertise instead of the derived one (a NAT's port forward, a chosen interface). */
   readonly advertise?: { readonly host: string; readonly port?: number };
   readonly bootstrap: readonly HostPort[];
+  /** Peers this node had links to before (tried first, RFC 6940 §11.4 leaves the order to us). */
+  readonly cachedPeers?: readonly HostPort[];
+  /** Found the overlay alone when nobody answers (the node created it; see ReloadNodeConfig). */
+  readonly mayStartAlone?: boolean;
   readonly dataDir?: string;
   readonly keylogPath?: string;
   readonly softwareVersion: string;
@@ -67,6 +78,9 @@ export class PeerRuntime {
   /** The advertised listening address (our passive candidate). */
   readonly listen: HostPort;
   readonly events: PeerEvents;
+  readonly identity: NodeIdentity;
+  /** The configuration document exactly as read (its signature covers these bytes). */
+  readonly document: Uint8Array;
   readonly #log: Logger;
   readonly #backend: SqliteStorage | undefined;
 
@@ -76,9 +90,13 @@ export class PeerRuntime {
     config: OverlayConfig;
     listen: HostPort;
     log: Logger;
+    identity: NodeIdentity;
+    document: Uint8Array;
     backend?: SqliteStorage;
   }) {
     this.#backend = parts.backend;
+    this.identity = parts.identity;
+    this.document = parts.document;
     this.node = parts.node;
     this.host = parts.host;
     this.config = parts.config;
@@ -100,7 +118,9 @@ export class PeerRuntime {
 
   /** Loads the identity, binds the listener and starts joining. Throws LocalError on any failure. */
   static async start(o: PeerOptions): Promise<PeerRuntime> {
-    const { config } = await readOverlayConfig(join(o.identityDir, OVERLAY_FILE));
+    const overlayFile = o.overlayFile ?? join(o.identityDir, OVERLAY_FILE);
+    const document = await readDocument(overlayFile);
+    const { config } = inFile(overlayFile, () => parseOverlayConfig(document));
     checkSupported(config);
     if (!config.noIce) {
       throw new LocalError(
@@ -129,10 +149,11 @@ export class PeerRuntime {
       ...(o.keylogPath === undefined ? {} : { keylogPath: o.keylogPath }),
       ...(o.tlsLimits === undefined ? {} : { limits: o.tlsLimits }),
     });
-    const bound = await host.listen(o.listen.host, o.listen.port);
+    const bound = await listenFrom(host, o.listen, o.listenAttempts ?? 1);
     const bootstrap = [
       ...config.bootstrapNodes.map((b) => ({ host: b.address, port: b.port })),
       ...o.bootstrap,
+      ...(o.cachedPeers ?? []),
     ];
     const listen =
       o.advertise === undefined
@@ -142,7 +163,13 @@ export class PeerRuntime {
     // DESIGN §5: stored data lives in memory and in SQLite in the data directory, so a restart keeps it.
     const backend = o.dataDir === undefined ? undefined : new SqliteStorage(join(o.dataDir, STORAGE_FILE));
     const node = new ReloadNode(
-      nodeConfigFrom(config, { listen, extraBootstrap: o.bootstrap, softwareVersion: o.softwareVersion }),
+      nodeConfigFrom(config, {
+        listen,
+        extraBootstrap: o.bootstrap,
+        cachedPeers: o.cachedPeers ?? [],
+        softwareVersion: o.softwareVersion,
+        mayStartAlone: o.mayStartAlone === true,
+      }),
       {
         localId: identity.nodeId,
         security: messageSecurity(signer, verifier),
@@ -159,6 +186,8 @@ export class PeerRuntime {
       config,
       listen,
       log,
+      identity,
+      document,
       ...(backend === undefined ? {} : { backend }),
     });
     log.info(
@@ -171,6 +200,22 @@ export class PeerRuntime {
 
   get nodeId(): NodeId {
     return this.node.localId;
+  }
+
+  /** Bootstrap addresses learned while running (cached peers, a bootstrap server, LAN discovery). */
+  addBootstrapPeers(peers: readonly HostPort[], source: string): void {
+    if (peers.length === 0) return;
+    this.#log.info(
+      { source, peers: peers.map((p) => formatHostPort(p.host, p.port)) },
+      'bootstrap: addresses learned',
+    );
+    this.driver.run('bootstrap peers', (now) => this.node.addBootstrapPeers(peers, now));
+  }
+
+  /** The peers this one knows of in the overlay (its routing table), itself included. */
+  peersInView(): number {
+    const t = this.node.chord.table;
+    return new Set([...t.successors, ...t.predecessors, ...t.fingerList(), this.nodeId]).size;
   }
 
   status(): PeerStatus {
@@ -213,6 +258,25 @@ export class PeerRuntime {
     this.#backend?.close();
     this.events.close();
     this.#log.info('stopped');
+  }
+}
+
+/** Binds listen.port, or when it is taken one of the `attempts - 1` ports after it. */
+async function listenFrom(host: TlsHost, listen: HostPort, attempts: number): Promise<HostPort> {
+  for (let i = 0; ; i++) {
+    try {
+      return await host.listen(listen.host, listen.port + i);
+    } catch (e) {
+      if (!isAddressInUse(e) || listen.port === 0 || i + 1 >= attempts || listen.port + i >= 65535) throw e;
+    }
+  }
+}
+
+async function readDocument(path: string): Promise<Uint8Array> {
+  try {
+    return new Uint8Array(await readFile(path));
+  } catch (e) {
+    throw ioError('read', path, e);
   }
 }
 

@@ -1,0 +1,186 @@
+import { errorMessage } from '../core/errors.js';
+import { formatHostPort } from '../core/ip.js';
+import { DEFAULT_CONTROL } from '../dashboard/control-api.js';
+import type { HttpServerHandle } from '../platform/node/http-server.js';
+import { isLogLevel } from '../platform/node/logger.js';
+import { homeDirectory } from '../platform/node/start-home.js';
+import { PORT_ATTEMPTS, startZeroConfig, type ZeroConfigPeer } from '../platform/node/zero-config.js';
+import { CONFIG_DEFAULTS, isOverlayName } from '../reload/config/index.js';
+import { type CliIo, EXIT_FAILURE, EXIT_OK, parseOptions, stopRequested, UsageError } from './command.js';
+import { startControl } from './control-server.js';
+import { bootstrapServerOptions, hostPortOption } from './options.js';
+import { peersLine, type StartSummary, summaryJson, summaryText } from './start-output.js';
+
+/**
+ * `p2psip start` (`npm start`): zero configuration. In the data directory ($P2PSIP_HOME, default ~/.p2psip;
+ * layout in platform/node/start-home.ts) it joins the overlay it already knows, or one of its name found on
+ * the LAN, or creates a self-signed one (`local.p2psip` unless --overlay). The peer listens for RELOAD on
+ * 6084 or the next free port, serves the control API on 127.0.0.1:6085 or the next free port, and SIP on
+ * 127.0.0.1:5060 when the adapter is in the build. Then it prints a summary and runs until Ctrl-C, when it
+ * leaves the overlay (RFC 6940 §10.8). Its JSON log goes to the instance directory's peer.log.
+ */
+export const DEFAULT_OVERLAY = 'local.p2psip';
+const SOFTWARE_VERSION = 'p2psip 0.1.0';
+/** How long to wait for the join before printing the summary anyway (saying it is still looking). */
+const JOIN_WAIT_MS = 8_000;
+
+const OPTIONS = {
+  json: { type: 'boolean' },
+  overlay: { type: 'string' },
+  create: { type: 'boolean' },
+  listen: { type: 'string' },
+  control: { type: 'string' },
+  bootstrap: { type: 'string', multiple: true },
+  'bootstrap-server': { type: 'string', multiple: true },
+  'no-lan': { type: 'boolean' },
+  'log-level': { type: 'string' },
+} as const;
+
+export const START_USAGE =
+  'p2psip start [--json] [--overlay NAME] [--create] [--listen HOST:PORT] [--control HOST:PORT] [--bootstrap HOST:PORT]... [--bootstrap-server URL]... [--no-lan] [--log-level L]';
+
+function parse(args: readonly string[]) {
+  const { values } = parseOptions(args, OPTIONS);
+  const overlay = values.overlay ?? DEFAULT_OVERLAY;
+  if (!isOverlayName(overlay)) throw new UsageError(`--overlay ${JSON.stringify(overlay)} is not a DNS name`);
+  const level = values['log-level'] ?? 'info';
+  if (!isLogLevel(level))
+    throw new UsageError(`--log-level ${JSON.stringify(level)}: want trace|debug|info|warn|error|fatal`);
+  return {
+    json: values.json === true,
+    overlay,
+    create: values.create === true,
+    lan: values['no-lan'] !== true,
+    listen:
+      values.listen === undefined
+        ? undefined
+        : hostPortOption('listen', values.listen, CONFIG_DEFAULTS.bootstrapPort),
+    control: values.control === undefined ? undefined : hostPortOption('control', values.control),
+    bootstrap: (values.bootstrap ?? []).map((b) =>
+      hostPortOption('bootstrap', b, CONFIG_DEFAULTS.bootstrapPort),
+    ),
+    servers: bootstrapServerOptions(values['bootstrap-server']),
+    level,
+  };
+}
+
+/**
+ * The SIP side of `start`: where phones register, and the first user with its password when this run
+ * created it. This build has no SIP adapter yet (issue #6 lands it): no SIP.
+ */
+async function startSip(
+  _zc: ZeroConfigPeer,
+): Promise<{ sip: string | null; user?: string; password?: string }> {
+  return { sip: null };
+}
+
+function waitForJoin(zc: ZeroConfigPeer, ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (zc.peer.node.chord.state === 'joined') {
+      resolve();
+      return;
+    }
+    const timer = setTimeout(done, ms);
+    const off = zc.peer.node.events.on('state', (e) => {
+      if (e.state === 'joined') done();
+    });
+    signal.addEventListener('abort', done, { once: true });
+    function done(): void {
+      clearTimeout(timer);
+      off();
+      resolve();
+    }
+  });
+}
+
+async function run(args: readonly string[], io: CliIo): Promise<number> {
+  const a = parse(args);
+  const zc = await startZeroConfig({
+    home: homeDirectory(io.env),
+    overlay: a.overlay,
+    create: a.create,
+    lan: a.lan,
+    bootstrap: a.bootstrap,
+    bootstrapServers: a.servers,
+    level: a.level,
+    softwareVersion: SOFTWARE_VERSION,
+    ...(a.listen === undefined ? {} : { listen: a.listen }),
+  });
+  let control: HttpServerHandle;
+  let sip: Awaited<ReturnType<typeof startSip>>;
+  try {
+    control = await startControl(
+      zc.peer,
+      a.control ?? DEFAULT_CONTROL,
+      zc.log,
+      a.control ? 1 : PORT_ATTEMPTS,
+    );
+    sip = await startSip(zc);
+  } catch (e) {
+    await zc.stop();
+    throw e;
+  }
+  const controlAt = formatHostPort(control.host, control.port);
+  await zc.instance.update({
+    listen: formatHostPort(zc.peer.listen.host, zc.peer.listen.port),
+    control: controlAt,
+    sip: sip.sip,
+    nodeId: zc.peer.status().nodeId,
+  });
+  zc.log.info({ control: controlAt, sip: sip.sip }, 'peer running');
+  await waitForJoin(zc, JOIN_WAIT_MS, io.stopSignal);
+  const summary = (): StartSummary => {
+    const st = zc.peer.status();
+    return {
+      overlay: st.overlay,
+      fingerprint: zc.found.fingerprint,
+      origin: zc.found.origin,
+      nodeId: st.nodeId,
+      state: st.state,
+      peers: zc.peer.peersInView(),
+      listen: st.listen,
+      sip: sip.sip,
+      control: controlAt,
+      ...(sip.user === undefined ? {} : { user: sip.user, password: sip.password ?? '' }),
+      instance: zc.instance.index,
+      dataDir: zc.instance.dir,
+      log: zc.logPath,
+    };
+  };
+  io.stdout(a.json ? summaryJson(summary()) : summaryText(summary()));
+  const offUpdates = a.json ? () => undefined : followPeers(zc, io, summary);
+  await stopRequested(io.stopSignal);
+  offUpdates();
+  try {
+    await zc.stop();
+  } finally {
+    await control.close();
+  }
+  if (!a.json) io.stdout('left the overlay\n');
+  return EXIT_OK;
+}
+
+/** After the summary, a line whenever the number of peers in view (or the state) changes. */
+function followPeers(zc: ZeroConfigPeer, io: CliIo, summary: () => StartSummary): () => void {
+  let last = peersLine(summary());
+  const report = (): void => {
+    const line = peersLine(summary());
+    if (line === last) return;
+    last = line;
+    io.stdout(`  peers      ${line}\n`);
+  };
+  const offs = [zc.peer.node.events.on('table-changed', report), zc.peer.node.events.on('state', report)];
+  return () => {
+    for (const off of offs) off();
+  };
+}
+
+export async function runStart(args: readonly string[], io: CliIo): Promise<number> {
+  try {
+    return await run(args, io);
+  } catch (e) {
+    if (e instanceof UsageError) throw e;
+    io.stderr(`p2psip start: ${errorMessage(e).replace(/\s*\n\s*/g, '; ')}\n`);
+    return EXIT_FAILURE;
+  }
+}
