@@ -55,16 +55,6 @@ export class BootstrapMethods {
 
   start(): void {
     const { peer, lan } = this.#o;
-    const config = peer.config;
-    this.#log.info(
-      {
-        cachedPeers: this.#cache.map((p) => formatHostPort(p.address, p.port)),
-        configured: config.bootstrapNodes.map((b) => formatHostPort(b.address, b.port)),
-        servers: this.#o.servers.map((u) => u.href),
-        lan: lan !== undefined,
-      },
-      'bootstrap methods: cached peers, configured nodes, bootstrap servers, LAN discovery',
-    );
     this.#offs.push(
       peer.node.events.on('state', () => {
         this.#advertise();

@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { formatHostPort } from '../../core/ip.js';
 import type { Logger } from '../../core/logger.js';
 import { overlayFingerprint } from '../../reload/config/fingerprint.js';
 import type { OverlayConfig } from '../../reload/config/overlay-config.js';
@@ -38,6 +39,19 @@ export async function startBootstrappedPeer(o: BootstrappedPeerOptions): Promise
   const cacheFile = o.dataDir === undefined ? undefined : join(o.dataDir, PEER_CACHE_FILE);
   const cache = cacheFile === undefined ? { peers: [] } : await readPeerCache(cacheFile, overlay);
   if (cache.problem !== undefined) o.log.warn({ reason: cache.problem }, 'bootstrap: peer cache ignored');
+  const servers = usableServers(config, o.bootstrapServers, o.log);
+  o.log.info(
+    {
+      cachedPeers: cache.peers.map((p) => formatHostPort(p.address, p.port)),
+      configured: [
+        ...config.bootstrapNodes.map((b) => formatHostPort(b.address, b.port)),
+        ...o.bootstrap.map((b) => formatHostPort(b.host, b.port)),
+      ],
+      servers: servers.map((u) => u.href),
+      lan: o.lan !== undefined,
+    },
+    'bootstrap methods: cached peers, configured nodes, bootstrap servers, LAN discovery',
+  );
   const peer = await PeerRuntime.start({
     ...o,
     overlayFile,
@@ -54,7 +68,7 @@ export async function startBootstrappedPeer(o: BootstrappedPeerOptions): Promise
       log: o.log,
       fingerprint,
       ...(cacheFile === undefined ? {} : { cache: { file: cacheFile, peers: cache.peers } }),
-      servers: usableServers(peer.config, o.bootstrapServers, o.log),
+      servers,
       ...(o.lan === undefined ? {} : { lan: o.lan }),
       ...(endpoint === undefined ? {} : { configPort: endpoint.port }),
     });

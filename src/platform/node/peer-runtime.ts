@@ -1,3 +1,4 @@
+import type { KeyObject } from 'node:crypto';
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { errorMessage, LocalError } from '../../core/errors.js';
@@ -50,6 +51,8 @@ export interface PeerOptions {
   /** Found the overlay alone when nobody answers (the node created it; see ReloadNodeConfig). */
   readonly mayStartAlone?: boolean;
   readonly dataDir?: string;
+  /** A key generated ahead, used only if the identity directory has none yet (IdentityOptions.newKey). */
+  readonly newKey?: Promise<KeyObject>;
   readonly keylogPath?: string;
   readonly softwareVersion: string;
   readonly log: Logger;
@@ -128,7 +131,11 @@ export class PeerRuntime {
         `overlay ${config.instanceName} needs ICE (no-ice is false); p2psip links are TLS-TCP-FH-NO-ICE only so far`,
       );
     }
-    const { identity, action } = await loadOrCreateIdentity(o.identityDir, config);
+    const { identity, action } = await loadOrCreateIdentity(
+      o.identityDir,
+      config,
+      o.newKey === undefined ? {} : { newKey: o.newKey },
+    );
     const len = config.nodeIdLength;
     const log = o.log.child({ node: nodeIdToHex(identity.nodeId, len) });
     log.info({ identity: o.identityDir, action }, 'identity ready');

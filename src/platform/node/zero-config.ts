@@ -6,7 +6,10 @@ import { formatHostPort } from '../../core/ip.js';
 import type { Logger, LogLevel } from '../../core/logger.js';
 import { CONFIG_DEFAULTS } from '../../reload/config/overlay-config.js';
 import type { HostPort } from '../../reload/node/attach.js';
+import { DEFAULT_KEY_ALGORITHM } from '../../reload/security/algorithms.js';
+import { generateKeyPair } from '../../reload/security/keys.js';
 import { startBootstrappedPeer } from './bootstrapped-peer.js';
+import { exists, KEY_FILE } from './identity-files.js';
 import { LanHost } from './lan-host.js';
 import { createLogger } from './logger.js';
 import { type FoundOverlay, findOverlay } from './overlay-finder.js';
@@ -55,6 +58,11 @@ export async function startZeroConfig(o: ZeroConfigOptions): Promise<ZeroConfigP
   const log = createLogger({ level: o.level, fd, base: { instance: instance.index } });
   const undo: Array<() => Promise<void> | void> = [() => instance.release(), () => closeSync(fd)];
   try {
+    // RFC 6940 §11.3.1: a self-signed node makes its own key; start on it while we look for the overlay.
+    const newKey = (await exists(join(instance.dir, KEY_FILE)))
+      ? undefined
+      : generateKeyPair(DEFAULT_KEY_ALGORITHM).then((k) => k.privateKey);
+    newKey?.catch(() => undefined);
     const lan = o.lan ? await LanHost.open({ log: log.child({ part: 'lan' }) }) : undefined;
     if (lan !== undefined) undo.unshift(() => lan.close());
     const found = await findOverlay({
@@ -76,6 +84,7 @@ export async function startZeroConfig(o: ZeroConfigOptions): Promise<ZeroConfigP
       // RFC 6940 §10.5: the home that created the overlay may start it alone; any other keeps looking.
       mayStartAlone: found.founder,
       dataDir: instance.dir,
+      ...(newKey === undefined ? {} : { newKey }),
       softwareVersion: o.softwareVersion,
       log,
       bootstrapServers: o.bootstrapServers,
