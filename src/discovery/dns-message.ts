@@ -207,7 +207,8 @@ function readRecord(bytes: Uint8Array, r: Reader): DnsRecord {
     case DNS_TYPE.TXT: {
       const strings: Uint8Array[] = [];
       while (!inner.done()) strings.push(inner.opaque(1));
-      rec = { ...base, type: 'TXT', strings };
+      // RFC 6763 §6.1: a TXT record with no string at all is read as one empty string.
+      rec = { ...base, type: 'TXT', strings: strings.length === 0 ? [new Uint8Array()] : strings };
       break;
     }
     default:
