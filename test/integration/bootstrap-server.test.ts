@@ -5,7 +5,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { BIN, createCaOverlay, p2psip } from '../support/cli.js';
+import { addEnrollmentUser, BIN, createCaOverlay, p2psip } from '../support/cli.js';
 import { getStatus, ringProblems } from '../support/control.js';
 import { freePort, killAll, type PeerProcess, startPeer, waitUntil } from '../support/peer-process.js';
 
@@ -33,20 +33,7 @@ describe('joining through a bootstrap server', { timeout: 120_000 }, () => {
     port = await freePort();
     const dir = join(cwd, 'overlay');
     createCaOverlay(cwd, dir, NAME, `https://127.0.0.1:${port}/enroll`);
-    for (const user of ['alice', 'bob']) {
-      const r = p2psip(
-        cwd,
-        'enrollment',
-        'add-user',
-        '--overlay',
-        dir,
-        '--user',
-        user,
-        '--password',
-        `${user}-pw`,
-      );
-      assert.equal(r.code, 0, r.stderr);
-    }
+    for (const user of ['alice', 'bob']) addEnrollmentUser(cwd, dir, user, `${user}-pw`);
     serverLog = join(cwd, 'server.log');
     const out = openSync(serverLog, 'w');
     server = spawn(

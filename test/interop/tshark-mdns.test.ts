@@ -6,8 +6,9 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { nullLogger } from '../../src/core/logger.js';
 import { SeededRandom } from '../../src/core/random.js';
-import type { Beacon } from '../../src/discovery/dns-sd.js';
 import { LanDiscovery } from '../../src/discovery/lan-discovery.js';
+import { BEACON } from '../support/beacon.js';
+import { hexdump } from '../support/hexdump.js';
 import { requireTool } from '../support/tools.js';
 
 /**
@@ -15,16 +16,6 @@ import { requireTool } from '../support/tools.js';
  * would: the announcement (PTR, SRV, TXT and A records with the cache-flush bits of RFC 6762 §10.2), the
  * browse query, and the goodbye (TTL 0), all on UDP port 5353, with no malformed packet.
  */
-const BEACON: Beacon = {
-  instance: 'p2psip-0a1b2c3d4e5f',
-  overlay: 'local.p2psip',
-  fingerprint: '317499ef98052c2f19b91d957299f1ac',
-  state: 'joined',
-  address: '10.77.0.2',
-  port: 6084,
-  nodeId: '0a1b2c3d4e5f60718293a4b5c6d7e8f9',
-  configPort: 40123,
-};
 
 const FIELDS = [
   'dns.flags.response',
@@ -39,15 +30,6 @@ const FIELDS = [
   'dns.resp.cache_flush',
   '_ws.malformed',
 ];
-
-function hexdump(bytes: Uint8Array): string {
-  const lines: string[] = [];
-  for (let i = 0; i < bytes.length; i += 16) {
-    const row = Array.from(bytes.subarray(i, i + 16), (b) => b.toString(16).padStart(2, '0'));
-    lines.push(`${i.toString(16).padStart(6, '0')} ${row.join(' ')}`);
-  }
-  return `${lines.join('\n')}\n\n`;
-}
 
 describe('LAN discovery packets against tshark', () => {
   let dir = '';

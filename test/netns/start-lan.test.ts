@@ -121,7 +121,8 @@ describe('p2psip start on a LAN of network namespaces', { timeout: 150_000 }, ()
           r.msg === 'bootstrap methods: cached peers, configured nodes, bootstrap servers, LAN discovery',
       );
       const run = records.slice(lastStart);
-      assert.ok((run[0]?.cachedPeers as unknown[]).length >= 1, `host ${i + 1} started without cached peers`);
+      const cached = run[0]?.cachedPeers;
+      assert.ok(Array.isArray(cached) && cached.length >= 1, `host ${i + 1} started without cached peers`);
       assert.ok(
         !run.some((r) => r.source !== undefined && String(r.source).startsWith('LAN')),
         'LAN discovery found nobody',

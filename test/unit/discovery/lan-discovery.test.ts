@@ -5,6 +5,7 @@ import { SeededRandom } from '../../../src/core/random.js';
 import { DNS_TYPE, decodeDnsMessage, encodeDnsMessage } from '../../../src/discovery/dns-message.js';
 import type { Beacon } from '../../../src/discovery/dns-sd.js';
 import { LanDiscovery, MDNS_PORT } from '../../../src/discovery/lan-discovery.js';
+import { BEACON } from '../../support/beacon.js';
 
 /**
  * LAN discovery (DNS-SD over mDNS, RFC 6762/6763) between sans-I/O instances on a simulated link: what one
@@ -56,17 +57,6 @@ class Link {
     this.now = to;
   }
 }
-
-const BEACON: Beacon = {
-  instance: 'p2psip-0a1b2c3d4e5f',
-  overlay: 'local.p2psip',
-  fingerprint: '317499ef98052c2f19b91d957299f1ac',
-  state: 'joined',
-  address: '10.77.0.2',
-  port: 6084,
-  nodeId: '0a1b2c3d4e5f60718293a4b5c6d7e8f9',
-  configPort: 40123,
-};
 
 describe('LAN discovery (DNS-SD over mDNS)', () => {
   it('a peer that announces itself is found, with its overlay, fingerprint and addresses', () => {
