@@ -125,6 +125,18 @@ describe('p2psip start on loopback', { timeout: 120_000 }, () => {
     assert.match(p.output(), /\nleft the overlay\n$/);
   });
 
+  it('a fresh home told to join peers (--bootstrap) creates no overlay when no document is to be had', async () => {
+    const home = join(dir, 'd');
+    const p = start(home, '--json', ...LOOPBACK, '--bootstrap', '127.0.0.1:9');
+    assert.deepEqual(await p.exited, { code: 1, signal: null });
+    assert.match(
+      p.output(),
+      /^p2psip start: no document of overlay local\.p2psip in .* --create makes a new overlay\n$/m,
+    );
+    await assert.rejects(stat(join(home, 'local.p2psip', 'overlay.xml')));
+    await assert.rejects(stat(join(home, 'local.p2psip', 'instances', '1', 'lock.json')), 'lock released');
+  });
+
   it('refuses a bad overlay name or bootstrap server URL with exit 2 and one line', () => {
     assertUsageError(p2psip(dir, 'start', '--overlay', 'not a name'), 'start', /not a DNS name/);
     assertUsageError(p2psip(dir, 'start', '--bootstrap-server', 'http://x.example'), 'start', /https/);

@@ -32,6 +32,11 @@ export interface BootstrapMethodsOptions {
 const CACHE_SAVE_EVERY_MS = 30_000;
 const CACHE_SAVE_DEBOUNCE_MS = 2_000;
 const SERVER_RETRY = { first: 2_000, max: 60_000 } as const;
+/**
+ * LAN peers a joined node keeps for its partition checks. Each check dials every bootstrap address not
+ * linked, so a node on a LAN of a hundred peers must not collect them all.
+ */
+const LAN_ADDRESSES_WHEN_JOINED = 8;
 
 export class BootstrapMethods {
   readonly #o: BootstrapMethodsOptions;
@@ -39,6 +44,7 @@ export class BootstrapMethods {
   readonly #timers = new Set<NodeJS.Timeout>();
   readonly #offs: Array<() => void> = [];
   readonly #foreign = new Set<string>();
+  readonly #lanAdded = new Set<string>();
   #cache: readonly CachedPeer[];
   #saveTimer: NodeJS.Timeout | undefined;
   #serverTimer: NodeJS.Timeout | undefined;
@@ -200,9 +206,12 @@ export class BootstrapMethods {
       }
       return;
     }
-    if (b.state === 'joined') {
-      peer.addBootstrapPeers([{ host: b.address, port: b.port }], `LAN (${b.instance})`);
-    }
+    if (b.state !== 'joined') return;
+    const key = `${b.address}|${b.port}`;
+    const looking = peer.node.chord.state !== 'joined';
+    if (this.#lanAdded.has(key) || (!looking && this.#lanAdded.size >= LAN_ADDRESSES_WHEN_JOINED)) return;
+    this.#lanAdded.add(key);
+    peer.addBootstrapPeers([{ host: b.address, port: b.port }], `LAN (${b.instance})`);
   }
 
   #advertise(): void {

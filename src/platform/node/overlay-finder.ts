@@ -28,6 +28,12 @@ export interface FindOverlayOptions {
   readonly overlayDir: string;
   /** `--create`: a new overlay even if this home has one (it replaces it). */
   readonly create: boolean;
+  /**
+   * Whether a home with no document may create one when the LAN offers none. Not when the user named
+   * peers to join (`--bootstrap`, `--bootstrap-server`): that overlay exists, and a new one of its name
+   * would be a foreign overlay to it.
+   */
+  readonly mayCreate: boolean;
   readonly lan: LanHost | undefined;
   /** How long to listen on the LAN before deciding (ms). */
   readonly windowMs: number;
@@ -76,6 +82,7 @@ export async function findOverlay(o: FindOverlayOptions): Promise<FoundOverlay> 
       if (await exists(path)) origin = 'home';
       else if (await fetchFromLan(o, path)) origin = 'lan';
       else if (Date.now() >= deadline && !waitForSmallerSeeker(o, tiebreak, deadline)) {
+        if (!o.mayCreate) throw noDocument(o);
         await createOverlay(o);
         origin = 'created';
       } else await sleep(POLL_MS);
@@ -84,6 +91,14 @@ export async function findOverlay(o: FindOverlayOptions): Promise<FoundOverlay> 
   } finally {
     o.lan?.advertise(undefined);
   }
+}
+
+function noDocument(o: FindOverlayOptions): LocalError {
+  return new LocalError(
+    'ERR_NOT_FOUND',
+    `no document of overlay ${o.name} in ${o.overlayDir} and none offered on the LAN: to join it through ` +
+      `--bootstrap or --bootstrap-server, put its overlay.xml there (or p2psip enroll); --create makes a new overlay`,
+  );
 }
 
 /** LAN peers of this very overlay that are in it (joined). */

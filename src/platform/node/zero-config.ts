@@ -69,6 +69,7 @@ export async function startZeroConfig(o: ZeroConfigOptions): Promise<ZeroConfigP
       name: o.overlay,
       overlayDir,
       create: o.create,
+      mayCreate: o.bootstrap.length === 0 && o.bootstrapServers.length === 0,
       lan,
       windowMs: o.discoveryWindowMs ?? DISCOVERY_WINDOW_MS,
       instance: instance.index,
