@@ -1,4 +1,4 @@
-import { errorMessage } from '../core/errors.js';
+import { errorMessage, isLocalError } from '../core/errors.js';
 import { formatHostPort } from '../core/ip.js';
 import { DEFAULT_CONTROL } from '../dashboard/control-api.js';
 import type { HttpServerHandle } from '../platform/node/http-server.js';
@@ -104,6 +104,7 @@ async function run(args: readonly string[], io: CliIo): Promise<number> {
     bootstrapServers: a.servers,
     level: a.level,
     softwareVersion: SOFTWARE_VERSION,
+    signal: io.stopSignal,
     ...(a.listen === undefined ? {} : { listen: a.listen }),
   });
   let control: HttpServerHandle;
@@ -180,6 +181,8 @@ export async function runStart(args: readonly string[], io: CliIo): Promise<numb
     return await run(args, io);
   } catch (e) {
     if (e instanceof UsageError) throw e;
+    // Ctrl-C before the peer ran: nothing to leave.
+    if (io.stopSignal.aborted && isLocalError(e, 'ERR_CLOSED')) return EXIT_OK;
     io.stderr(`p2psip start: ${errorMessage(e).replace(/\s*\n\s*/g, '; ')}\n`);
     return EXIT_FAILURE;
   }

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, open, rmdir, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { errorMessage, LocalError } from '../../core/errors.js';
 import { parseHostPort } from '../../core/ip.js';
 import type { Logger } from '../../core/logger.js';
@@ -12,7 +12,6 @@ import { verifyConfigurationDocument } from '../../reload/security/config-signat
 import { advertisedAddress } from './addresses.js';
 import { fetchConfiguration } from './config-endpoint.js';
 import { exists, OVERLAY_FILE } from './identity-files.js';
-import type { LanHost } from './lan-host.js';
 import { createOverlayDirectory, readOptional, SIGNER_KEY_FILE } from './overlay-authority.js';
 import { liveInstances } from './start-home.js';
 
@@ -34,11 +33,19 @@ export interface FindOverlayOptions {
    * would be a foreign overlay to it.
    */
   readonly mayCreate: boolean;
-  readonly lan: LanHost | undefined;
+  readonly lan: LanView | undefined;
   /** How long to listen on the LAN before deciding (ms). */
   readonly windowMs: number;
   readonly instance: number;
   readonly log: Logger;
+  /** Ctrl-C while looking: give up at once (ERR_CLOSED). */
+  readonly signal?: AbortSignal;
+}
+
+/** What the finder needs of LAN discovery (a LanHost). */
+export interface LanView {
+  beacons(): Beacon[];
+  advertise(beacon: Beacon | undefined): void;
 }
 
 export interface FoundOverlay {
@@ -57,6 +64,17 @@ const POLL_MS = 200;
 const SEEKER_GRACE_MS = 15_000;
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** One poll of a wait loop: sleeps, or throws when the user asked to stop. */
+async function pause(o: FindOverlayOptions): Promise<void> {
+  if (o.signal?.aborted === true) {
+    throw new LocalError('ERR_CLOSED', `stopped while looking for overlay ${o.name}`);
+  }
+  await sleep(POLL_MS);
+  // Timers run before the poll phase: after a stall (a loaded machine) read the packets already waiting
+  // before deciding anything, or a deadline could pass with a peer's announcement unread in the socket.
+  await new Promise((resolve) => setImmediate(resolve));
+}
 
 export async function findOverlay(o: FindOverlayOptions): Promise<FoundOverlay> {
   const path = join(o.overlayDir, OVERLAY_FILE);
@@ -78,14 +96,23 @@ export async function findOverlay(o: FindOverlayOptions): Promise<FoundOverlay> 
   try {
     let origin: FoundOverlay['origin'] | undefined;
     const deadline = Date.now() + o.windowMs;
+    const refused = new Set<string>();
+    const seekers = new SmallerSeekers(o, tiebreak);
     while (origin === undefined) {
       if (await exists(path)) origin = 'home';
-      else if (await fetchFromLan(o, path)) origin = 'lan';
-      else if (Date.now() >= deadline && !waitForSmallerSeeker(o, tiebreak, deadline)) {
+      else if (await fetchFromLan(o, path, refused)) origin = 'lan';
+      else if (!seekers.waiting() && Date.now() >= deadline) {
         if (!o.mayCreate) throw noDocument(o);
+        o.log.info(
+          {
+            overlay: o.name,
+            heard: (o.lan?.beacons() ?? []).map((b) => `${b.instance} ${b.overlay} ${b.state}`),
+          },
+          'lan: no peer of this overlay found: creating it',
+        );
         await createOverlay(o);
         origin = 'created';
-      } else await sleep(POLL_MS);
+      } else await pause(o);
     }
     return await found(o, path, origin);
   } finally {
@@ -108,12 +135,27 @@ function lanPeers(o: FindOverlayOptions, fingerprint: string): HostPort[] {
     .map((b) => ({ host: b.address, port: b.port }));
 }
 
-/** Another seeker of the same overlay with a smaller tie-break creates it; we wait a while for it. */
-function waitForSmallerSeeker(o: FindOverlayOptions, ours: string, deadline: number): boolean {
-  if (Date.now() > deadline + SEEKER_GRACE_MS) return false;
-  return (o.lan?.beacons() ?? []).some(
-    (b) => b.state === 'seeking' && sameOverlay(b, o.name) && (b.tiebreak ?? '') < ours,
-  );
+/**
+ * Another seeker of the same overlay with a smaller tie-break creates it; we give it SEEKER_GRACE_MS from
+ * when we first heard it. Its seeking instance says goodbye before its running one is announced, so
+ * having heard it counts, not only hearing it now.
+ */
+class SmallerSeekers {
+  #since: number | undefined;
+
+  constructor(
+    private readonly o: FindOverlayOptions,
+    private readonly ours: string,
+  ) {}
+
+  waiting(): boolean {
+    const now = Date.now();
+    const heard = (this.o.lan?.beacons() ?? []).some(
+      (b) => b.state === 'seeking' && sameOverlay(b, this.o.name) && (b.tiebreak ?? '') < this.ours,
+    );
+    if (heard && this.#since === undefined) this.#since = now;
+    return this.#since !== undefined && now < this.#since + SEEKER_GRACE_MS;
+  }
 }
 
 function sameOverlay(b: Beacon, name: string): boolean {
@@ -125,9 +167,14 @@ function sameOverlay(b: Beacon, name: string): boolean {
  * overlays with our name (a foreign one), the one most peers announce wins; ties go to the smaller
  * fingerprint, so every seeker picks the same.
  */
-async function fetchFromLan(o: FindOverlayOptions, path: string): Promise<boolean> {
+async function fetchFromLan(o: FindOverlayOptions, path: string, refused: Set<string>): Promise<boolean> {
+  const offerOf = (b: Beacon): string => `${b.address}|${b.configPort}|${b.fingerprint}`;
   const offers = (o.lan?.beacons() ?? []).filter(
-    (b) => b.state !== 'seeking' && b.configPort !== undefined && sameOverlay(b, o.name),
+    (b) =>
+      b.state !== 'seeking' &&
+      b.configPort !== undefined &&
+      sameOverlay(b, o.name) &&
+      !refused.has(offerOf(b)),
   );
   if (offers.length === 0) return false;
   const count = new Map<string, number>();
@@ -156,6 +203,8 @@ async function fetchFromLan(o: FindOverlayOptions, path: string): Promise<boolea
       );
       return true;
     } catch (e) {
+      // Not asked again: a peer that serves a bad document would otherwise be asked every poll.
+      refused.add(offerOf(b));
       o.log.warn({ from: b.address, reason: errorMessage(e) }, 'lan: document not usable');
     }
   }
@@ -164,6 +213,7 @@ async function fetchFromLan(o: FindOverlayOptions, path: string): Promise<boolea
 
 /** Keeps a document another instance of this home wrote first: the home has one overlay per name. */
 async function writeExclusive(path: string, document: Uint8Array): Promise<void> {
+  await mkdir(dirname(path), { recursive: true });
   try {
     const f = await open(path, 'wx', 0o644);
     await f.writeFile(document);
@@ -193,7 +243,7 @@ async function createOverlay(o: FindOverlayOptions): Promise<void> {
           .catch(() => Date.now()));
       if (age > 60_000) await rmdir(guard).catch(() => undefined);
       else if (!o.create && (await exists(join(o.overlayDir, OVERLAY_FILE)))) return;
-      else await sleep(POLL_MS);
+      else await pause(o);
     }
   }
   try {
@@ -241,7 +291,7 @@ async function found(
   // whether the overlay is already running elsewhere, so it joins instead of starting a partition.
   if (origin === 'home' && founder && siblings.length === 0 && o.lan !== undefined) {
     const deadline = Date.now() + o.windowMs;
-    while (Date.now() < deadline && lanPeers(o, fingerprint).length === 0) await sleep(POLL_MS);
+    while (Date.now() < deadline && lanPeers(o, fingerprint).length === 0) await pause(o);
   }
   return { path, config, fingerprint, origin, founder, peers: [...siblings, ...lanPeers(o, fingerprint)] };
 }

@@ -34,6 +34,8 @@ export interface ZeroConfigOptions {
   readonly softwareVersion: string;
   /** How long to listen on the LAN before creating an overlay (ms). */
   readonly discoveryWindowMs?: number;
+  /** Aborted by Ctrl-C: a start still looking for its overlay gives up (ERR_CLOSED). */
+  readonly signal?: AbortSignal;
 }
 
 export interface ZeroConfigPeer {
@@ -47,7 +49,7 @@ export interface ZeroConfigPeer {
 
 /** RFC 6940 §11.4 makes 6084 the default; a second instance on the host takes the next free port. */
 export const PORT_ATTEMPTS = 100;
-const DISCOVERY_WINDOW_MS = 2_000;
+const DISCOVERY_WINDOW_MS = 3_000;
 
 export async function startZeroConfig(o: ZeroConfigOptions): Promise<ZeroConfigPeer> {
   const overlayDir = join(o.home, o.overlay);
@@ -74,6 +76,7 @@ export async function startZeroConfig(o: ZeroConfigOptions): Promise<ZeroConfigP
       windowMs: o.discoveryWindowMs ?? DISCOVERY_WINDOW_MS,
       instance: instance.index,
       log,
+      ...(o.signal === undefined ? {} : { signal: o.signal }),
     });
     const listen = o.listen ?? { host: '0.0.0.0', port: CONFIG_DEFAULTS.bootstrapPort };
     const running = await startBootstrappedPeer({
