@@ -11,6 +11,7 @@ const registry: Array<() => Promise<{ bench: Bench }>> = [
   () => import('./crypto.js'),
   () => import('./sip-parse.js'),
   () => import('./hop-cost.js'),
+  () => import('./sip-adapter.js'),
 ];
 
 const only = process.argv.slice(2);

@@ -23,20 +23,27 @@ export const COMMANDS: readonly Command[] = [
   enrollCommand,
   lazy(
     'peer',
-    'run a RELOAD peer until SIGINT/SIGTERM (the SIP adapter is issue #6)',
-    'p2psip peer --identity DIR [--listen HOST:PORT] [--advertise HOST[:PORT]] [--control HOST:PORT] [--data DIR] [--bootstrap HOST:PORT]... [--bootstrap-server URL]... [--lan] [--tls-keylog FILE] [--log-level L]',
+    'run a RELOAD peer until SIGINT/SIGTERM, with --sip the registrar and proxy of SIP phones',
+    'p2psip peer --identity DIR [--listen HOST:PORT] [--advertise HOST[:PORT]] [--control HOST:PORT] [--data DIR] [--bootstrap HOST:PORT]... [--bootstrap-server URL]... [--lan] [--sip HOST:PORT [--sip-tls-port PORT] [--sip-app HOST:PORT] [--sip-digest ALGS]] [--tls-keylog FILE] [--log-level L]',
     async () => (await import('./peer.js')).runPeer,
   ),
-  notBuilt(
+  lazy(
     'users add',
-    'add a SIP user to an adapter',
-    'p2psip users add --identity DIR --user AOR --password PW',
+    'add SIP users to an adapter (HA1 and a per-user certificate)',
+    'p2psip users add --identity DIR (--user AOR --password PW | --from FILE)',
+    async () => (await import('./users.js')).runUsersAdd,
   ),
-  notBuilt('users list', 'list the SIP users of an adapter', 'p2psip users list --identity DIR'),
-  notBuilt(
+  lazy(
+    'users list',
+    'list the SIP users of an adapter',
+    'p2psip users list --identity DIR [--json]',
+    async () => (await import('./users.js')).runUsersList,
+  ),
+  lazy(
     'users remove',
     'remove a SIP user from an adapter',
     'p2psip users remove --identity DIR --user AOR',
+    async () => (await import('./users.js')).runUsersRemove,
   ),
   lazy(
     'status',
@@ -56,10 +63,11 @@ export const COMMANDS: readonly Command[] = [
     'p2psip trace NODE-ID|RESOURCE [--control HOST:PORT] [--json]',
     async () => (await import('./trace.js')).runTrace,
   ),
-  notBuilt(
+  lazy(
     'lookup',
     'show the stored SIP routes of an AOR',
     'p2psip lookup AOR [--control HOST:PORT] [--json]',
+    async () => (await import('./lookup.js')).runLookup,
   ),
   notBuilt(
     'store',

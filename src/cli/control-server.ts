@@ -2,10 +2,11 @@ import { fileURLToPath } from 'node:url';
 import { formatHostPort } from '../core/ip.js';
 import type { Logger } from '../core/logger.js';
 import { type ControlPeer, controlApi } from '../dashboard/control-api.js';
-import { createMetrics, type Metrics } from '../dashboard/metrics.js';
+import { createMetrics, type Metrics, type SipMetricsSource } from '../dashboard/metrics.js';
 import { type HttpServerHandle, startHttpServer } from '../platform/node/http-server.js';
 import { isAddressInUse } from '../platform/node/listen.js';
 import type { PeerRuntime } from '../platform/node/peer-runtime.js';
+import type { SipService } from '../platform/node/sip-service.js';
 import { readWebAssets } from '../platform/node/web-assets.js';
 import type { HostPort } from '../reload/node/attach.js';
 
@@ -23,7 +24,22 @@ export function metricsOf(peer: PeerRuntime): Metrics {
     pendingRequests: () => t.pendingRequests,
     internalErrors: () => peer.driver.internalErrors,
     tlsRefused: () => peer.host.refused,
+    ...(peer.sip === undefined ? {} : { sip: sipMetricsOf(peer.sip) }),
   });
+}
+
+function sipMetricsOf(sip: SipService): SipMetricsSource {
+  return {
+    stats: sip.adapter.stats,
+    transactions: () => sip.adapter.transactions.size,
+    registrations: () => sip.adapter.registrations,
+    bindings: () => sip.adapter.bindings.bindingCount,
+    connections: () => sip.transports.connectionCount,
+    appConnections: () => sip.appConnections.connectionCount,
+    dropped: () => sip.transports.stats.dropped,
+    datagramsIn: () => sip.transports.stats.datagramsIn,
+    streamMessagesIn: () => sip.transports.stats.streamMessagesIn,
+  };
 }
 
 const WEB_DIR = fileURLToPath(new URL('../../../web/', import.meta.url));

@@ -6,8 +6,10 @@ import { startBootstrappedPeer } from '../platform/node/bootstrapped-peer.js';
 import type { HttpServerHandle } from '../platform/node/http-server.js';
 import { LanHost } from '../platform/node/lan-host.js';
 import { createLogger, isLogLevel } from '../platform/node/logger.js';
+import type { PeerSipOptions } from '../platform/node/peer-runtime.js';
 import { CONFIG_DEFAULTS } from '../reload/config/overlay-config.js';
 import type { HostPort } from '../reload/node/attach.js';
+import { DIGEST_ALGORITHMS, type DigestAlgorithm, parseAlgorithm } from '../sip/auth/digest.js';
 import {
   type CliIo,
   EXIT_FAILURE,
@@ -44,6 +46,9 @@ const OPTIONS = {
   'tls-keylog': { type: 'string' },
   'log-level': { type: 'string' },
   sip: { type: 'string' },
+  'sip-tls-port': { type: 'string' },
+  'sip-app': { type: 'string' },
+  'sip-digest': { type: 'string' },
 } as const;
 
 const SOFTWARE_VERSION = 'p2psip 0.1.0';
@@ -59,11 +64,56 @@ interface PeerArgs {
   readonly lan: boolean;
   readonly keylog: string | undefined;
   readonly level: LogLevel;
+  readonly sip: PeerSipOptions | undefined;
+}
+
+/** RFC 3261 §19.1.2: phones expect 5060 for UDP and TCP. */
+const SIP_PORT = 5060;
+
+/** `--sip-digest SHA-256,MD5`: the digest algorithms offered, in order. */
+function digestOption(text: string | undefined): DigestAlgorithm[] | undefined {
+  if (text === undefined) return undefined;
+  const names = text.split(',').map((t) => t.trim());
+  const algorithms = names.map((n) => parseAlgorithm(n));
+  const bad = names.find((_, i) => algorithms[i] === undefined);
+  if (bad !== undefined || names.length === 0)
+    throw new UsageError(
+      `--sip-digest ${JSON.stringify(text)}: want a list of ${DIGEST_ALGORITHMS.join(', ')}`,
+    );
+  return algorithms.filter((a): a is DigestAlgorithm => a !== undefined);
+}
+
+function sipOptions(values: {
+  sip?: string | undefined;
+  'sip-tls-port'?: string | undefined;
+  'sip-app'?: string | undefined;
+  'sip-digest'?: string | undefined;
+}): PeerSipOptions | undefined {
+  if (values.sip === undefined) {
+    if (
+      values['sip-tls-port'] !== undefined ||
+      values['sip-app'] !== undefined ||
+      values['sip-digest'] !== undefined
+    )
+      throw new UsageError('--sip-tls-port, --sip-app and --sip-digest need --sip');
+    return undefined;
+  }
+  const digest = digestOption(values['sip-digest']);
+  const tls = values['sip-tls-port'];
+  const tlsPort = tls === undefined ? undefined : Number(tls);
+  if (tlsPort !== undefined && !(Number.isInteger(tlsPort) && tlsPort >= 0 && tlsPort <= 65535))
+    throw new UsageError(`--sip-tls-port ${JSON.stringify(tls)}: want a port number`);
+  const app = values['sip-app'];
+  return {
+    listen: hostPortOption('sip', values.sip, SIP_PORT),
+    ...(tlsPort === undefined ? {} : { tlsPort }),
+    ...(app === undefined ? {} : { appListen: hostPortOption('sip-app', app, 0) }),
+    ...(digest === undefined ? {} : { digestAlgorithms: digest }),
+  };
 }
 
 function parse(args: readonly string[]): PeerArgs {
   const { values } = parseOptions(args, OPTIONS);
-  if (values.sip !== undefined) throw new UsageError('--sip: the SIP adapter is not built yet (issue #6)');
   const level = values['log-level'] ?? 'info';
   if (!isLogLevel(level))
     throw new UsageError(`--log-level ${JSON.stringify(level)}: want trace|debug|info|warn|error|fatal`);
@@ -88,6 +138,7 @@ function parse(args: readonly string[]): PeerArgs {
     lan: values.lan === true,
     keylog: values['tls-keylog'],
     level,
+    sip: sipOptions(values),
   };
 }
 
@@ -108,6 +159,7 @@ async function run(args: readonly string[], io: CliIo): Promise<number> {
       ...(a.advertise === undefined ? {} : { advertise: a.advertise }),
       ...(a.data === undefined ? {} : { dataDir: a.data }),
       ...(a.keylog === undefined ? {} : { keylogPath: a.keylog }),
+      ...(a.sip === undefined ? {} : { sip: a.sip }),
     });
   } catch (e) {
     await lan?.close();
@@ -128,6 +180,7 @@ async function run(args: readonly string[], io: CliIo): Promise<number> {
       nodeId: peer.status().nodeId,
       overlay: peer.config.instanceName,
       listen: formatHostPort(peer.listen.host, peer.listen.port),
+      sip: peer.sip?.address ?? null,
       control: controlAt,
       dashboard: `http://${controlAt}/`,
       ...(a.data === undefined ? {} : { data: a.data }),

@@ -7,12 +7,14 @@ import { ErrorCode } from '../reload/messages/codes.js';
 import type { Destination } from '../reload/messages/common.js';
 import type { TraceResult } from '../reload/node/diagnostics.js';
 import type { RequestResult } from '../reload/node/types.js';
+import { type LookupPeer, lookupReply } from './lookup.js';
 import type { Metrics } from './metrics.js';
 import { parseTarget, type Target } from './target.js';
 
 /**
  * The control API's routes (DESIGN §4): GET /status, GET /metrics, GET /events (server-sent events),
- * POST /ping and POST /trace with `{"target": NODE-ID | RESOURCE}`, and the dashboard page at `/`.
+ * POST /ping and POST /trace with `{"target": NODE-ID | RESOURCE}`, POST /lookup with `{"aor"}`, and the
+ * dashboard page at `/`.
  * The HTTP server itself is platform/node/http-server.ts; the peer behind it is any ControlPeer.
  */
 export interface ControlPeer {
@@ -20,6 +22,8 @@ export interface ControlPeer {
   ping(destination: Destination): Promise<RequestResult>;
   trace(destination: Destination): Promise<TraceResult>;
   readonly events: { on(listener: (e: PeerEvent) => void): () => void };
+  /** The SIP registrations of an AOR (`POST /lookup`). */
+  lookup?: LookupPeer;
 }
 
 /** Static files served as they are (the dashboard page). */
@@ -34,6 +38,7 @@ const ROUTES: Readonly<Record<string, string>> = {
   '/events': 'GET',
   '/ping': 'POST',
   '/trace': 'POST',
+  '/lookup': 'POST',
 };
 
 function bad(reason: string): HttpReply {
@@ -59,6 +64,8 @@ export function controlApi(peer: ControlPeer, metrics: Metrics, assets: WebAsset
         return events(peer);
       case '/ping':
         return withTarget(req, async (t) => pingReply(t, await peer.ping(t.destination)));
+      case '/lookup':
+        return withJson(req, (body) => lookupReply(body, peer.lookup?.bind(peer)));
       default:
         return withTarget(req, async (t) => traceReply(t, await peer.trace(t.destination)));
     }
@@ -76,13 +83,21 @@ function events(peer: ControlPeer): HttpReply {
   };
 }
 
-async function withTarget(req: HttpRequest, run: (t: Target) => Promise<HttpReply>): Promise<HttpReply> {
+async function withJson(req: HttpRequest, run: (body: unknown) => Promise<HttpReply>): Promise<HttpReply> {
   let body: unknown;
   try {
     body = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(req.body));
   } catch (e) {
     return bad(`the body is not JSON: ${errorMessage(e)}`);
   }
+  return run(body);
+}
+
+function withTarget(req: HttpRequest, run: (t: Target) => Promise<HttpReply>): Promise<HttpReply> {
+  return withJson(req, (body) => targetOf(body, run));
+}
+
+async function targetOf(body: unknown, run: (t: Target) => Promise<HttpReply>): Promise<HttpReply> {
   const text = typeof body === 'object' && body !== null ? (body as { target?: unknown }).target : undefined;
   if (typeof text !== 'string') return bad('the body needs {"target": "<Node-ID hex or resource name>"}');
   const target = parseTarget(text);

@@ -21,6 +21,30 @@ export interface MetricsSource {
   pendingRequests(): number;
   internalErrors(): number;
   tlsRefused(): ReadonlyMap<string, number>;
+  /** The SIP adapter's counters, when the peer runs one (`--sip`). */
+  readonly sip?: SipMetricsSource;
+}
+
+export interface SipMetricsSource {
+  readonly stats: {
+    readonly requestsIn: ReadonlyMap<string, number>;
+    readonly requestsOut: ReadonlyMap<string, number>;
+    readonly responsesIn: ReadonlyMap<string, number>;
+    readonly responsesOut: ReadonlyMap<string, number>;
+    readonly authFailures: number;
+    readonly published: number;
+    readonly lookups: number;
+  };
+  transactions(): number;
+  registrations(): number;
+  bindings(): number;
+  connections(): number;
+  appConnections(): number;
+  dropped(): ReadonlyMap<string, number>;
+  /** Datagrams the UDP socket read (before parsing): compared with what a sender sent, the kernel's drops. */
+  datagramsIn(): number;
+  /** Whole messages framed off TCP and TLS connections with phones. */
+  streamMessagesIn(): number;
 }
 
 export interface Metrics {
@@ -85,5 +109,70 @@ export function createMetrics(source: MetricsSource): Metrics {
     source.tlsRefused(),
   );
   counter('p2psip_internal_errors_total', 'exceptions the node threw (bugs)', () => source.internalErrors());
+  if (source.sip !== undefined) sipMetrics(source.sip, gauge, counter, labelled);
   return { contentType: registry.contentType, text: () => registry.metrics() };
+}
+
+type Define = (name: string, help: string, read: () => number) => void;
+type DefineLabelled = (
+  name: string,
+  help: string,
+  label: string,
+  read: () => ReadonlyMap<string, number>,
+) => void;
+
+/** The adapter's metrics (issue #6): SIP messages by method and status, transactions, registrations. */
+function sipMetrics(sip: SipMetricsSource, gauge: Define, counter: Define, labelled: DefineLabelled): void {
+  const s = sip.stats;
+  labelled(
+    'p2psip_sip_requests_received_total',
+    'SIP requests received, by method',
+    'method',
+    () => s.requestsIn,
+  );
+  labelled(
+    'p2psip_sip_requests_sent_total',
+    'SIP requests sent (retransmissions too), by method',
+    'method',
+    () => s.requestsOut,
+  );
+  labelled(
+    'p2psip_sip_responses_received_total',
+    'SIP responses received, by status code',
+    'code',
+    () => s.responsesIn,
+  );
+  labelled(
+    'p2psip_sip_responses_sent_total',
+    'SIP responses sent (retransmissions too), by status code',
+    'code',
+    () => s.responsesOut,
+  );
+  gauge('p2psip_sip_transactions', 'SIP transactions alive (client and server)', () => sip.transactions());
+  gauge('p2psip_sip_registrations', 'AORs with at least one binding at this adapter', () =>
+    sip.registrations(),
+  );
+  gauge('p2psip_sip_bindings', 'contacts registered at this adapter', () => sip.bindings());
+  gauge('p2psip_sip_connections', 'SIP TCP/TLS connections with phones', () => sip.connections());
+  gauge('p2psip_sip_app_connections', 'SIP connections with other adapters (AppAttach)', () =>
+    sip.appConnections(),
+  );
+  counter('p2psip_sip_publications_total', 'SIP-REGISTRATION stores that succeeded', () => s.published);
+  counter('p2psip_sip_lookups_total', 'SIP-REGISTRATION lookups for calls', () => s.lookups);
+  counter(
+    'p2psip_sip_auth_failures_total',
+    'digest challenges sent (missing or wrong credentials)',
+    () => s.authFailures,
+  );
+  labelled('p2psip_sip_dropped_total', 'SIP input dropped by the transports, by reason', 'reason', () =>
+    sip.dropped(),
+  );
+  counter('p2psip_sip_datagrams_received_total', 'UDP datagrams read by the SIP socket', () =>
+    sip.datagramsIn(),
+  );
+  counter(
+    'p2psip_sip_stream_messages_received_total',
+    'SIP messages framed off TCP and TLS connections with phones',
+    () => sip.streamMessagesIn(),
+  );
 }

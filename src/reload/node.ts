@@ -208,7 +208,9 @@ export class ReloadNode {
     });
     t.events.on('link-down', ({ link, peer, reason }) => {
       this.bootstrap.onLinkDown(link, reason);
-      if (peer !== undefined) this.chord.onLinkDown(peer, this.#now);
+      // A closed duplicate leaves the peer reachable over its other link: it stays in the tables.
+      if (peer !== undefined && this.transport.connections.linkTo(peer) === undefined)
+        this.chord.onLinkDown(peer, this.#now);
     });
     this.attach.events.on('send-update', ({ peer }) => this.chord.sendFullUpdate(peer));
     this.attach.events.on('candidate', ({ peer, address }) => this.#learnAddress(peer, address));

@@ -11,6 +11,7 @@ import {
   type StreamEvent,
   serializeMessage,
 } from '../../src/sip/message/index.js';
+import { findHeaderEnd } from '../../src/sip/message/parser.js';
 import { thrown } from '../support/thrown.js';
 import { propertyRuns } from '../support/tools.js';
 import { tortureMessage, tortureNames } from '../support/torture.js';
@@ -178,6 +179,45 @@ describe('SIP message properties', () => {
           assert.equal(f.pending, 0);
         },
       ),
+      { numRuns: propertyRuns() },
+    );
+  });
+
+  it('the header end is the first CRLFCRLF at or after the start, as a plain scan finds it', () => {
+    // Bytes drawn mostly from CR, LF and one other byte, so skips and near-misses are frequent.
+    const byte = fc.constantFrom(13, 10, 13, 10, 97);
+    fc.assert(
+      fc.property(fc.array(byte, { maxLength: 40 }), fc.nat(), (arr, f) => {
+        const bytes = Uint8Array.from(arr);
+        const from = f % (bytes.length + 1);
+        let expected = -1;
+        for (let i = from; i + 3 < bytes.length; i++) {
+          if (bytes[i] === 13 && bytes[i + 1] === 10 && bytes[i + 2] === 13 && bytes[i + 3] === 10) {
+            expected = i;
+            break;
+          }
+        }
+        assert.equal(findHeaderEnd(bytes, from), expected);
+      }),
+      { numRuns: propertyRuns() },
+    );
+  });
+
+  it('messages framed ahead of an unparsable one in the same chunk are still delivered with the error', () => {
+    const bad = new TextEncoder().encode('INVITE sip:a@b SIP/2.0\r\nVia\r\n\r\n');
+    fc.assert(
+      fc.property(fc.array(request, { minLength: 1, maxLength: 4 }), fc.nat(), (rs, split) => {
+        const good = rs.map((r) => serializeMessage(build(r)));
+        const stream = Uint8Array.from([...good.flatMap((b) => [...b]), ...bad]);
+        const at = split % (stream.length + 1);
+        const f = new SipStreamFramer();
+        const first = f.pushAll(stream.subarray(0, at));
+        const second = first.error === undefined ? f.pushAll(stream.subarray(at)) : { events: [] };
+        const delivered = [...first.events, ...second.events].filter((e) => e.type === 'message');
+        assert.equal(delivered.length, good.length);
+        assert.ok((first.error ?? second.error) instanceof SipParseError);
+        assert.throws(() => new SipStreamFramer().push(stream), SipParseError);
+      }),
       { numRuns: propertyRuns() },
     );
   });

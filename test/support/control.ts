@@ -23,8 +23,23 @@ export interface Status {
 
 const url = (c: HostPort, path: string): string => `http://${c.host}:${c.port}${path}`;
 
+/**
+ * fetch, tried once more when the kept-alive connection was closed under it: a peer whose event loop was
+ * busy (a flood) can time out an idle keep-alive socket just as the client reuses it. A peer that is
+ * really gone fails the second try too.
+ */
+async function fetchRetrying(target: string, init?: RequestInit): Promise<Response> {
+  try {
+    return await fetch(target, init);
+  } catch (e) {
+    const code = (e as { cause?: { code?: string } }).cause?.code;
+    if (code !== 'UND_ERR_SOCKET' && code !== 'ECONNRESET') throw e;
+    return await fetch(target, init);
+  }
+}
+
 export async function getStatus(c: HostPort): Promise<Status> {
-  const r = await fetch(url(c, '/status'));
+  const r = await fetchRetrying(url(c, '/status'));
   if (!r.ok) throw new Error(`GET /status: HTTP ${r.status}`);
   return (await r.json()) as Status;
 }
@@ -34,7 +49,7 @@ export async function postJson(
   path: string,
   body: unknown,
 ): Promise<{ status: number; body: unknown }> {
-  const r = await fetch(url(c, path), {
+  const r = await fetchRetrying(url(c, path), {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify(body),
@@ -44,7 +59,7 @@ export async function postJson(
 
 /** `name{label="value"} n` lines of GET /metrics as a map from the whole series name to its value. */
 export async function getMetrics(c: HostPort): Promise<Map<string, number>> {
-  const r = await fetch(url(c, '/metrics'));
+  const r = await fetchRetrying(url(c, '/metrics'));
   const out = new Map<string, number>();
   for (const line of (await r.text()).split('\n')) {
     if (line.startsWith('#') || line.trim() === '') continue;

@@ -44,7 +44,8 @@ export function runCli(args: readonly string[], timeoutMs = 60_000): Promise<Cli
     const child = execFile(BIN, [...args], { cwd: REPO, timeout: timeoutMs }, (err, stdout, stderr) => {
       children.delete(child);
       const code = err === null ? 0 : typeof err.code === 'number' ? err.code : -1;
-      resolve({ code, stdout, stderr });
+      const why = err?.killed ? `\n(killed by ${err.signal} after ${timeoutMs} ms)` : '';
+      resolve({ code, stdout, stderr: `${stderr}${why}` });
     });
     children.add(child);
   });

@@ -4,6 +4,7 @@ import { randomU64 } from '../../core/random.js';
 import { TimerTable } from '../../core/timer-table.js';
 import { PROXY_REQUIRE } from '../../sip/message/headers.js';
 import type { SipMessage } from '../../sip/message/message.js';
+import { SipParseError } from '../../sip/message/parse-error.js';
 import { buildResponse } from '../../sip/message/response.js';
 import { MAGIC_COOKIE } from '../../sip/message/via.js';
 import { TransactionManager } from '../../sip/transaction/manager.js';
@@ -140,14 +141,14 @@ export class Adapter {
         );
         return;
       case 'ack':
-        this.proxy.forwardAck(o.request, o.source);
+        this.#dropMalformed(() => this.proxy.forwardAck(o.request, o.source));
         return;
       case 'response':
         this.stats.received(o.response);
-        this.proxy.onResponse(o.transaction, o.response, o.timeout === true);
+        this.#dropMalformed(() => this.proxy.onResponse(o.transaction, o.response, o.timeout === true));
         return;
       case 'stray-response':
-        this.proxy.forwardStray(o.response);
+        this.#dropMalformed(() => this.proxy.forwardStray(o.response));
         return;
       case 'ack-timeout':
         return;
@@ -157,7 +158,10 @@ export class Adapter {
     }
   }
 
-  /** Runs request handling; a SipWireError becomes the final response, anything else a 500 (logged). */
+  /**
+   * Runs request handling; a SipWireError becomes the final response, a header that does not parse a 400,
+   * anything else a 500 (logged).
+   */
   #guard(st: ServerTransactionHandle, request: SipMessage, f: () => void): void {
     try {
       f();
@@ -166,8 +170,26 @@ export class Adapter {
         this.#respond(st, request, e.status, e.reason, e.headers);
         return;
       }
+      // Header fields are parsed when first read: one the proxy needed did not parse (RFC 3261 §16.3: 400).
+      if (e instanceof SipParseError) {
+        this.#respond(st, request, 400, `Bad Request (${e.message.replace(/[^ -~]/g, '?').slice(0, 60)})`);
+        return;
+      }
       this.#deps.log.error({ err: errorMessage(e), method: request.method }, 'adapter: request failed');
       this.#respond(st, request, 500, 'Server Internal Error');
+    }
+  }
+
+  /**
+   * An ACK or a response whose header field does not parse where the proxy reads it is dropped: neither is
+   * ever answered (RFC 3261 §17), and the sender's retransmissions or our transaction timers recover.
+   */
+  #dropMalformed(f: () => void): void {
+    try {
+      f();
+    } catch (e) {
+      if (!(e instanceof SipParseError)) throw e;
+      this.#deps.log.debug({ error: e.message }, 'adapter: malformed ACK or response dropped');
     }
   }
 

@@ -1,6 +1,7 @@
 import type { Logger } from '../../core/logger.js';
 import type { Random } from '../../core/random.js';
 import type { TimerTable } from '../../core/timer-table.js';
+import type { DigestAlgorithm } from '../../sip/auth/digest.js';
 import type { SipMessage } from '../../sip/message/message.js';
 import type { TransactionManager } from '../../sip/transaction/manager.js';
 import type { ServerTransactionHandle } from '../../sip/transaction/types.js';
@@ -18,6 +19,11 @@ export interface AdapterOptions extends SelfAddresses {
   readonly nonceSecret: Uint8Array;
   /** How long before its overlay lifetime runs out a registration is stored again. */
   readonly refreshMargin?: number;
+  /**
+   * The digest challenges offered, in this order (default SHA-256 then MD5, RFC 8760 §2.4). Clients that
+   * read only the first challenge and know only MD5 (SIPp 3.6, older phones) need MD5 first.
+   */
+  readonly digestAlgorithms?: readonly DigestAlgorithm[];
 }
 
 export interface AdapterDeps {

@@ -37,9 +37,11 @@ export class Registrations {
   #digestFor(realm: string): { registrar: DigestServer; proxy: DigestServer } {
     let d = this.#digest.get(realm);
     if (d === undefined) {
+      const algorithms = this.#ctx.opts.digestAlgorithms;
+      const common = { realm, nonces: this.#nonces, ...(algorithms === undefined ? {} : { algorithms }) };
       d = {
-        registrar: new DigestServer({ realm, nonces: this.#nonces }),
-        proxy: new DigestServer({ realm, nonces: this.#nonces, proxy: true }),
+        registrar: new DigestServer(common),
+        proxy: new DigestServer({ ...common, proxy: true }),
       };
       this.#digest.set(realm, d);
     }

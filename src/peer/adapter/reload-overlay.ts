@@ -97,41 +97,7 @@ export class ReloadAdapterOverlay implements AdapterOverlay {
   }
 
   lookup(aor: Aor, callback: (r: LookupResult) => void): void {
-    this.#node.fetch(SIP_REGISTRATION, aor, {}, this.#now(), (r) => {
-      if (!r.ok) {
-        callback({ ok: false, reason: r.reason });
-        return;
-      }
-      const routes: OverlayRoute[] = [];
-      const uris: string[] = [];
-      for (const k of r.kinds) {
-        for (const v of k.values) {
-          if (!v.value.exists || v.value.value.length === 0) continue;
-          let reg: SipRegistration;
-          try {
-            reg = decode(
-              sipRegistration,
-              v.value.value,
-              this.#node.transport.codecContext,
-              'SipRegistration',
-            );
-          } catch (e) {
-            if (!(e instanceof CodecError)) throw e;
-            continue;
-          }
-          if (reg.type === 'uri') uris.push(reg.uri);
-          if (reg.type !== 'route') continue;
-          const last = reg.destinationList[reg.destinationList.length - 1];
-          if (last?.type !== 'node') continue;
-          routes.push({
-            node: last.id,
-            destinationList: reg.destinationList,
-            contactPrefs: reg.contactPrefs,
-          });
-        }
-      }
-      callback({ ok: true, routes, uris });
-    });
+    lookupRegistrations(this.#node, aor, this.#now(), callback);
   }
 
   connect(route: OverlayRoute, callback: (r: ConnectResult) => void): void {
@@ -146,5 +112,47 @@ export class ReloadAdapterOverlay implements AdapterOverlay {
         address: { transport: 'tls', host: '0.0.0.0', port: 0, connection: r.connection },
       });
     });
+  }
+}
+
+/**
+ * Every registration of an AOR (RFC 7904 §3): a wildcard dictionary Fetch of SIP-REGISTRATION at H(AOR),
+ * the routes whose destination list ends at a node and the plain URIs. Deleted, empty and undecodable
+ * values are skipped. Any peer can ask (`p2psip lookup`), adapter or not.
+ */
+export function lookupRegistrations(
+  node: ReloadNode,
+  aor: Aor,
+  now: number,
+  callback: (r: LookupResult) => void,
+): void {
+  node.fetch(SIP_REGISTRATION, aor, {}, now, (r) => {
+    if (!r.ok) {
+      callback({ ok: false, reason: r.reason });
+      return;
+    }
+    const routes: OverlayRoute[] = [];
+    const uris: string[] = [];
+    for (const k of r.kinds) {
+      for (const v of k.values) {
+        if (!v.value.exists || v.value.value.length === 0) continue;
+        const reg = decodeRegistration(v.value.value, node);
+        if (reg?.type === 'uri') uris.push(reg.uri);
+        if (reg?.type !== 'route') continue;
+        const last = reg.destinationList[reg.destinationList.length - 1];
+        if (last?.type !== 'node') continue;
+        routes.push({ node: last.id, destinationList: reg.destinationList, contactPrefs: reg.contactPrefs });
+      }
+    }
+    callback({ ok: true, routes, uris });
+  });
+}
+
+function decodeRegistration(bytes: Uint8Array, node: ReloadNode): SipRegistration | undefined {
+  try {
+    return decode(sipRegistration, bytes, node.transport.codecContext, 'SipRegistration');
+  } catch (e) {
+    if (!(e instanceof CodecError)) throw e;
+    return undefined;
   }
 }

@@ -5,6 +5,9 @@ import { errorMessage, LocalError } from '../../core/errors.js';
 import { type NodeId, nodeIdToHex } from '../../core/ids.js';
 import { formatHostPort } from '../../core/ip.js';
 import type { Logger } from '../../core/logger.js';
+import type { Aor } from '../../peer/adapter/aor.js';
+import type { LookupResult } from '../../peer/adapter/overlay-port.js';
+import { lookupRegistrations } from '../../peer/adapter/reload-overlay.js';
 import type { OverlayConfig } from '../../reload/config/overlay-config.js';
 import { parseOverlayConfig } from '../../reload/config/parse.js';
 import { checkSupported } from '../../reload/config/supported.js';
@@ -20,6 +23,7 @@ import { privateKeyToPem } from '../../reload/security/keys.js';
 import { X509Signer } from '../../reload/security/signer.js';
 import { trustSettingsFromConfig } from '../../reload/security/trust.js';
 import { X509Verifier } from '../../reload/security/verifier.js';
+import type { DigestAlgorithm } from '../../sip/auth/digest.js';
 import { advertisedAddress } from './addresses.js';
 import { CryptoRandom } from './crypto-random.js';
 import { NodeDriver } from './driver.js';
@@ -27,6 +31,7 @@ import { inFile, ioError, loadOrCreateIdentity, OVERLAY_FILE } from './identity-
 import { isAddressInUse } from './listen.js';
 import { nodeConfigFrom } from './node-config.js';
 import { PeerEvents } from './peer-events.js';
+import { SipService } from './sip-service.js';
 import { SqliteStorage } from './sqlite-storage.js';
 import { TlsHost, type TlsLimits } from './tls-host.js';
 
@@ -57,9 +62,21 @@ export interface PeerOptions {
   readonly softwareVersion: string;
   readonly log: Logger;
   readonly tlsLimits?: Partial<TlsLimits>;
+  /** `--sip`: run the SIP adapter (DESIGN §3) with these listeners. */
+  readonly sip?: PeerSipOptions;
 }
 
-/** DESIGN §4 /status, with the storage and SIP fields at their empty values until those parts land. */
+export interface PeerSipOptions {
+  /** UDP and TCP; TLS on the next port unless `tlsPort` says otherwise. */
+  readonly listen: HostPort;
+  readonly tlsPort?: number;
+  /** The AppAttach listener (default: the RELOAD listener's host, a port the OS picks). */
+  readonly appListen?: HostPort;
+  /** Digest challenges in the order offered (default MD5 alone, decision 0025). */
+  readonly digestAlgorithms?: readonly DigestAlgorithm[];
+}
+
+/** DESIGN §4 /status. */
 export interface PeerStatus extends NodeStatus {
   readonly sip: string | null;
   readonly storedResources: number;
@@ -84,6 +101,8 @@ export class PeerRuntime {
   readonly identity: NodeIdentity;
   /** The configuration document exactly as read (its signature covers these bytes). */
   readonly document: Uint8Array;
+  /** The SIP adapter, when the peer runs with `--sip`. */
+  readonly sip: SipService | undefined;
   readonly #log: Logger;
   readonly #backend: SqliteStorage | undefined;
 
@@ -96,10 +115,12 @@ export class PeerRuntime {
     identity: NodeIdentity;
     document: Uint8Array;
     backend?: SqliteStorage;
+    sip?: SipService;
   }) {
     this.#backend = parts.backend;
     this.identity = parts.identity;
     this.document = parts.document;
+    this.sip = parts.sip;
     this.node = parts.node;
     this.host = parts.host;
     this.config = parts.config;
@@ -107,7 +128,7 @@ export class PeerRuntime {
     this.#log = parts.log;
     const host = parts.host;
     this.driver = new NodeDriver(
-      parts.node,
+      parts.sip?.driven ?? parts.node,
       {
         connect: (link, h, port) => host.connect(link, h, port),
         write: (link, bytes) => host.write(link, bytes),
@@ -116,6 +137,7 @@ export class PeerRuntime {
       { log: parts.log },
     );
     host.setHandler(this.driver);
+    parts.sip?.attach(this.driver);
     this.events = new PeerEvents(parts.node, parts.log);
   }
 
@@ -141,17 +163,19 @@ export class PeerRuntime {
     log.info({ identity: o.identityDir, action }, 'identity ready');
     if (o.dataDir !== undefined) await makeDirectory(o.dataDir);
     const verifier = new X509Verifier(trustSettingsFromConfig(config));
+    const tls = {
+      keyPem: privateKeyToPem(identity.privateKey),
+      certPem: certificateToPem(identity.certificate.der),
+    };
+    const authenticate = (der: Uint8Array, now: number): readonly NodeId[] => {
+      const cert = verifier.parse(der);
+      // RFC 6940 §6.5.1 / §11.3: the same trust check as for message signers, then its Node-IDs.
+      verifier.checkCertificate(cert, now);
+      return cert.nodeIds;
+    };
     const host = new TlsHost({
-      identity: {
-        keyPem: privateKeyToPem(identity.privateKey),
-        certPem: certificateToPem(identity.certificate.der),
-      },
-      authenticate: (der, now) => {
-        const cert = verifier.parse(der);
-        // RFC 6940 §6.5.1 / §11.3: the same trust check as for message signers, then its Node-IDs.
-        verifier.checkCertificate(cert, now);
-        return cert.nodeIds;
-      },
+      identity: tls,
+      authenticate,
       log: log.child({ part: 'tls' }),
       ...(o.keylogPath === undefined ? {} : { keylogPath: o.keylogPath }),
       ...(o.tlsLimits === undefined ? {} : { limits: o.tlsLimits }),
@@ -187,6 +211,33 @@ export class PeerRuntime {
         ...(backend === undefined ? {} : { storageBackend: backend }),
       },
     );
+    let driver: NodeDriver | undefined;
+    let sip: SipService | undefined;
+    if (o.sip !== undefined) {
+      try {
+        sip = await SipService.open(
+          {
+            listen: o.sip.listen,
+            ...(o.sip.tlsPort === undefined ? {} : { tlsPort: o.sip.tlsPort }),
+            appListen: o.sip.appListen ?? { host: bound.host, port: 0 },
+            ...(o.sip.digestAlgorithms === undefined ? {} : { digestAlgorithms: o.sip.digestAlgorithms }),
+            advertiseHost: listen.host,
+            identityDir: o.identityDir,
+            identity,
+            tls,
+            authenticate,
+            nodeIdLength: len,
+            log,
+          },
+          node,
+          () => driver?.now() ?? Date.now(),
+        );
+      } catch (e) {
+        await host.shutdown();
+        backend?.close();
+        throw e;
+      }
+    }
     const peer = new PeerRuntime({
       node,
       host,
@@ -196,7 +247,9 @@ export class PeerRuntime {
       identity,
       document,
       ...(backend === undefined ? {} : { backend }),
+      ...(sip === undefined ? {} : { sip }),
     });
+    driver = peer.driver;
     log.info(
       { bound: formatHostPort(bound.host, bound.port), advertised: formatHostPort(listen.host, listen.port) },
       'listening',
@@ -227,8 +280,8 @@ export class PeerRuntime {
 
   status(): PeerStatus {
     return {
-      sip: null,
-      registrations: 0,
+      sip: this.sip?.address ?? null,
+      registrations: this.sip?.adapter.registrations ?? 0,
       ...this.node.status(),
       internalErrors: this.driver.internalErrors,
       connections: this.host.connectionCount,
@@ -257,9 +310,21 @@ export class PeerRuntime {
     });
   }
 
+  /** The stored SIP registrations of an AOR (RFC 7904 §3), for `p2psip lookup`. */
+  lookup(aor: Aor): Promise<LookupResult> {
+    return new Promise((resolve) => {
+      const sent = this.driver.run('lookup', (now) => {
+        lookupRegistrations(this.node, aor, now, resolve);
+        return true;
+      });
+      if (sent !== true) resolve({ ok: false, reason: INTERNAL });
+    });
+  }
+
   /** Leaves the overlay gracefully, then closes every socket. */
   async stop(): Promise<void> {
     this.#log.info('leaving the overlay');
+    await this.sip?.close();
     await this.driver.stop();
     await this.host.shutdown();
     this.#backend?.close();

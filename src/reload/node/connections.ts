@@ -76,16 +76,29 @@ export class ConnectionTable {
     return c;
   }
 
+  /** Makes `id` the link messages to `peer` take (it must be up). */
+  prefer(peer: NodeId, id: LinkId): void {
+    if (this.#byLink.get(id)?.state === 'up') this.#byPeer.set(peer, id);
+  }
+
   linkTo(peer: NodeId): LinkId | undefined {
     return this.#byPeer.get(peer);
   }
 
   /** A live, non-suspect link to the peer. */
   isUsable(peer: NodeId): boolean {
+    return this.isUp(peer) && this.#link(peer)?.link?.suspect === false;
+  }
+
+  /** A live link to the peer, suspect or not. */
+  isUp(peer: NodeId): boolean {
+    const c = this.#link(peer);
+    return c !== undefined && c.state === 'up' && c.link !== undefined;
+  }
+
+  #link(peer: NodeId): Connection | undefined {
     const id = this.#byPeer.get(peer);
-    if (id === undefined) return false;
-    const c = this.#byLink.get(id);
-    return c !== undefined && c.state === 'up' && c.link !== undefined && !c.link.suspect;
+    return id === undefined ? undefined : this.#byLink.get(id);
   }
 
   peers(): NodeId[] {
@@ -105,4 +118,30 @@ export class ConnectionTable {
     for (const c of this.#byLink.values()) if (c.state === 'up') n++;
     return n;
   }
+}
+
+/** Whether we opened the link (an Attach or bootstrap connection) rather than accepted it. */
+const initiatedByUs = (c: Connection): boolean => c.purpose !== 'accepted';
+
+/**
+ * Two nodes that Attach to each other at once (or a probe that reaches a peer already linked) end up with
+ * two TLS links between them. Both ends pick the same survivor without talking: a link opened by the
+ * smaller Node-ID; among links opened by the same end, the oldest (that end's view, and only that end
+ * closes them). Each end closes only the links it opened (after a grace, so that messages already on them
+ * arrive), so the two ends never close every link. Returns the survivor and the links that are ours to close.
+ */
+export function resolveDuplicate(
+  table: ConnectionTable,
+  peer: NodeId,
+  localId: NodeId,
+): { readonly keep: Connection; readonly close: readonly Connection[] } | undefined {
+  const links = [...table.all()].filter((c) => c.peer === peer && c.state === 'up');
+  if (links.length < 2) return undefined;
+  const oursWins = localId < peer;
+  const rank = (c: Connection): number => (initiatedByUs(c) === oursWins ? 0 : 1);
+  const before = (a: Connection, b: Connection): boolean =>
+    rank(a) !== rank(b) ? rank(a) < rank(b) : a.upAt !== b.upAt ? (a.upAt ?? 0) < (b.upAt ?? 0) : a.id < b.id;
+  let keep = links[0] as Connection;
+  for (const c of links) if (before(c, keep)) keep = c;
+  return { keep, close: links.filter((c) => c !== keep && initiatedByUs(c)) };
 }

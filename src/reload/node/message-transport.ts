@@ -22,7 +22,7 @@ import { route } from '../routing/forwarder.js';
 import { fragmentPayload, Reassembler } from '../routing/fragments.js';
 import type { LinkId, RoutingEnv } from '../routing/types.js';
 import type { Signer } from '../security/signer.js';
-import { type Connection, type ConnectionPurpose, ConnectionTable } from './connections.js';
+import { type Connection, type ConnectionPurpose, ConnectionTable, resolveDuplicate } from './connections.js';
 import type { MessageSecurity, TopologyRouting } from './ports.js';
 import { Requester } from './requester.js';
 import { Responder } from './responder.js';
@@ -31,6 +31,8 @@ import { TransportStats } from './stats.js';
 import type { NodeOutput, RequestHandler, RequestResult, RequestSpec } from './types.js';
 
 const SENT: OriginateResult = { status: 'sent' };
+/** How long a duplicate link stays open so that messages already sent on it arrive (ms). */
+const DUPLICATE_LINK_GRACE = 2000;
 
 /**
  * RFC 6940 §5's Message Transport and Forwarding & Link Management layers as one sans-I/O core:
@@ -79,6 +81,8 @@ export class MessageTransport {
   readonly #env: RoutingEnv;
   readonly #reassembler: Reassembler;
   readonly #linkTimers = new TimerTable<LinkId>();
+  /** Duplicate links to close once their grace is over (see resolveDuplicate). */
+  readonly #duplicates = new TimerTable<LinkId>();
   #outputs: NodeOutput[] = [];
   #loopback: LocalDelivery[] = [];
   #pumping = false;
@@ -99,8 +103,13 @@ export class MessageTransport {
       initialTtl: opts.initialTtl,
       isResponsible: (r) => topology.isResponsible(r),
       coversNodeId: (id) => topology.coversNodeId(id),
-      linkTo: (id) => (conns.isUsable(id) ? conns.linkTo(id) : undefined),
-      nextHopToward: (t, exclude) => topology.nextHopToward(t, (id) => conns.isUsable(id), exclude),
+      // A suspect link (no ack within one RTO, RFC 6940 §6.6.3) is avoided, not abandoned: when it is the
+      // only way, it still carries the message (TCP delivers it once the peer catches up) instead of the
+      // request failing at once, which is what a busy peer's slow acks would otherwise cause.
+      linkTo: (id) => (conns.isUp(id) ? conns.linkTo(id) : undefined),
+      nextHopToward: (t, exclude) =>
+        topology.nextHopToward(t, (id) => conns.isUsable(id), exclude) ??
+        topology.nextHopToward(t, (id) => conns.isUp(id), exclude),
     };
     const sender = this.#sender();
     this.#requester = new Requester(sender, deps.random, opts.reliabilityTimer);
@@ -217,6 +226,10 @@ export class MessageTransport {
       c.link.handleTimeout(now);
       this.#flushLink(c, now);
     }
+    for (const id of this.#duplicates.expire(now)) {
+      const c = this.connections.get(id);
+      if (c !== undefined) this.#close(c, 'duplicate link to the same peer');
+    }
     this.#requester.handleTimeout(now);
     this.#reassembler.handleTimeout(now);
     this.responder.handleTimeout(now);
@@ -227,6 +240,7 @@ export class MessageTransport {
     let min: number | undefined;
     for (const d of [
       this.#linkTimers.nextDeadline(),
+      this.#duplicates.nextDeadline(),
       this.#requester.nextDeadline(),
       this.#reassembler.nextDeadline(),
       this.responder.nextDeadline(),
@@ -490,6 +504,13 @@ export class MessageTransport {
       ...(this.#opts.minRto === undefined ? {} : { minRto: this.#opts.minRto }),
     });
     this.connections.up(c.id, peer, link, now);
+    const dup = resolveDuplicate(this.connections, peer, this.localId);
+    if (dup !== undefined) {
+      this.connections.prefer(peer, dup.keep.id);
+      for (const d of dup.close) {
+        if (this.#duplicates.get(d.id) === undefined) this.#duplicates.set(d.id, now + DUPLICATE_LINK_GRACE);
+      }
+    }
     this.events.emit('link-up', { link: c.id, peer, purpose: c.purpose });
   }
 
@@ -503,6 +524,7 @@ export class MessageTransport {
     const peer = c.peer;
     this.connections.remove(c.id);
     this.#linkTimers.clear(c.id);
+    this.#duplicates.clear(c.id);
     this.events.emit('link-down', { link: c.id, peer, reason });
   }
 }

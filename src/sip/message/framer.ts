@@ -41,8 +41,28 @@ export class SipStreamFramer {
   }
 
   push(chunk: Uint8Array): StreamEvent[] {
+    const r = this.pushAll(chunk);
+    if (r.error !== undefined) throw r.error;
+    return r.events;
+  }
+
+  /**
+   * `push` that returns a parse error beside the events framed before it from the same chunk: a peer that
+   * pipelines good messages ahead of a bad one has them handled before the stream is closed.
+   */
+  pushAll(chunk: Uint8Array): { readonly events: StreamEvent[]; readonly error?: SipParseError } {
+    const events: StreamEvent[] = [];
+    try {
+      this.#frame(chunk, events);
+      return { events };
+    } catch (e) {
+      if (!(e instanceof SipParseError)) throw e;
+      return { events, error: e };
+    }
+  }
+
+  #frame(chunk: Uint8Array, out: StreamEvent[]): void {
     this.#append(chunk);
-    const out: StreamEvent[] = [];
     let pos = 0;
     const b = this.#buf;
     for (;;) {
@@ -86,7 +106,6 @@ export class SipStreamFramer {
       this.#head = undefined;
     }
     this.#consume(pos);
-    return out;
   }
 
   #append(chunk: Uint8Array): void {

@@ -29,7 +29,8 @@ export class SipMessage {
   #startRaw: string | undefined;
   #fields: HeaderField[];
   body: Uint8Array;
-  readonly #cache = new Map<h.HeaderSpec<unknown>, unknown>();
+  // Made on the first typed access: most messages a proxy forwards never need it.
+  #cache: Map<h.HeaderSpec<unknown>, unknown> | undefined;
   #uri: Uri | undefined;
 
   constructor(
@@ -98,6 +99,7 @@ export class SipMessage {
 
   /** The typed value of a header, parsed on first access and cached. Throws SipParseError. */
   get<T>(spec: h.HeaderSpec<T>): T {
+    this.#cache ??= new Map();
     if (this.#cache.has(spec)) return this.#cache.get(spec) as T;
     const v = this.#guard(() => spec.parse(this.values(spec.key)));
     this.#cache.set(spec, v);
@@ -167,7 +169,7 @@ export class SipMessage {
   // ------------------------------------------------------------ mutations
 
   #changed(): void {
-    this.#cache.clear();
+    this.#cache?.clear();
   }
 
   /** Inserts a line before the first line of the same header (or at the top): Via, Record-Route. */

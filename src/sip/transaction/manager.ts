@@ -130,6 +130,12 @@ export class TransactionManager {
     if (key === undefined) return;
     const existing = this.#lookupServer(key, request);
     if (existing !== undefined) {
+      // RFC 6026 §7.1: an ACK that reaches a transaction in the Accepted state goes straight to the TU,
+      // not absorbed (an RFC 2543 ACK for the 2xx matches the INVITE's transaction).
+      if (request.method === 'ACK' && existing.state === 'accepted') {
+        this.#out.push({ kind: 'ack', request, source });
+        return;
+      }
       existing.onRequest(request, now);
       return;
     }
@@ -240,7 +246,7 @@ export class TransactionManager {
   #remove(id: string): void {
     const tx = this.#byId.get(id);
     if (tx === undefined) return;
-    for (const t of ['A', 'B', 'D', 'E', 'F', 'G', 'H', 'I', 'J', 'K']) this.#timers.clear(`${id}/${t}`);
+    for (const t of ['A', 'B', 'D', 'E', 'F', 'G', 'H', 'I', 'J', 'K', 'L']) this.#timers.clear(`${id}/${t}`);
     const key = this.#keyOf.get(id);
     if (key !== undefined && this.#byKey.get(key) === id) this.#byKey.delete(key);
     this.#keyOf.delete(id);

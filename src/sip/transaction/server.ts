@@ -4,7 +4,7 @@ import { StateMachine } from './machine.js';
 import { timerJ, timerT4Wait } from './timers.js';
 import type { ServerTransactionHandle, TransactionContext } from './types.js';
 
-type InviteServerState = 'proceeding' | 'completed' | 'confirmed' | 'terminated';
+type InviteServerState = 'proceeding' | 'accepted' | 'completed' | 'confirmed' | 'terminated';
 type NonInviteServerState = 'trying' | 'proceeding' | 'completed' | 'terminated';
 
 abstract class ServerBase implements ServerTransactionHandle {
@@ -50,10 +50,11 @@ abstract class ServerBase implements ServerTransactionHandle {
   }
 }
 
-/** RFC 3261 §17.2.1, Figure 7: the INVITE server transaction. */
+/** RFC 3261 §17.2.1 (Figure 7) with RFC 6026 §7.1's Accepted state: the INVITE server transaction. */
 export class InviteServerTransaction extends ServerBase {
   readonly #m = new StateMachine<InviteServerState>('INVITE server transaction', 'proceeding', {
-    proceeding: ['completed', 'terminated'],
+    proceeding: ['accepted', 'completed', 'terminated'],
+    accepted: ['terminated'],
     completed: ['confirmed', 'terminated'],
     confirmed: ['terminated'],
     terminated: [],
@@ -73,6 +74,7 @@ export class InviteServerTransaction extends ServerBase {
     // Proceeding: "If a request retransmission is received while in the Proceeding state, the most recent
     // provisional response that was received from the TU MUST be passed to the transport layer for
     // retransmission." Completed: "the server SHOULD pass the response to the transport for retransmission."
+    // Accepted (RFC 6026 §7.1): retransmissions of the INVITE are absorbed; the TU retransmits the 2xx.
     if (this.state === 'proceeding' || this.state === 'completed') this.resendLast();
   }
 
@@ -89,15 +91,19 @@ export class InviteServerTransaction extends ServerBase {
 
   /** A response from the TU. Responses after the final one are discarded (a TU bug, not a wire event). */
   respond(response: SipMessage, now: number): void {
-    if (this.state !== 'proceeding') return;
     const status = response.status;
+    // RFC 6026 §7.1: in the Accepted state, further 2xx responses from the TU are still passed to the
+    // transport (a proxy forwards every 2xx, RFC 3261 §16.7 step 5).
+    if (this.state === 'accepted' && status >= 200 && status < 300) this.sendResponse(response);
+    if (this.state !== 'proceeding') return;
     this.sendResponse(response);
     if (status < 200) return;
     if (status < 300) {
-      // "If, while in the Proceeding state, the TU passes a 2xx response to the server transaction, the
-      // server transaction MUST pass this response to the transport layer for transmission ... The server
-      // transaction MUST then transition to the Terminated state." (the TU retransmits the 2xx)
-      this.#terminate();
+      // RFC 6026 §7.1 (updating RFC 3261 §17.2.1, which terminated here): a 2xx from the TU moves the
+      // transaction to Accepted for Timer L = 64*T1, so a retransmitted INVITE is absorbed instead of
+      // reaching the TU as a new request.
+      this.#m.to('accepted');
+      this.ctx.setTimer(this.id, 'L', now + 64 * this.ctx.timers.t1);
       return;
     }
     // "While in the Proceeding state, if the TU passes a response with status code from 300 to 699 to the
@@ -128,6 +134,9 @@ export class InviteServerTransaction extends ServerBase {
       this.#terminate();
     } else if (timer === 'I' && this.state === 'confirmed') {
       // "Once timer I fires, the server MUST transition to the Terminated state."
+      this.#terminate();
+    } else if (timer === 'L' && this.state === 'accepted') {
+      // RFC 6026 §7.1: Timer L firing in the Accepted state terminates the transaction.
       this.#terminate();
     }
   }

@@ -12,8 +12,8 @@ export interface TimerValues {
 
 export const DEFAULT_TIMERS: TimerValues = { t1: 500, t2: 4 * second, t4: 5 * second };
 
-/** The named timers of RFC 3261 §17 (Table 4). */
-export type TimerName = 'A' | 'B' | 'D' | 'E' | 'F' | 'G' | 'H' | 'I' | 'J' | 'K';
+/** The named timers of RFC 3261 §17 (Table 4) and RFC 6026's Timer L (64*T1, the Accepted state). */
+export type TimerName = 'A' | 'B' | 'D' | 'E' | 'F' | 'G' | 'H' | 'I' | 'J' | 'K' | 'L';
 
 /**
  * Timer D: "at least 32 seconds for unreliable transports, and a value of zero seconds for reliable

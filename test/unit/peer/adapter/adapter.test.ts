@@ -238,4 +238,18 @@ describe('Adapter: calls across the overlay (RFC 3261 §16, RFC 7904 §4)', () =
     net.send(alicePhone, a, dead);
     assert.equal(last(alicePhone).status, 483);
   });
+
+  it('answers 400 to a request whose Route does not parse, and drops such an ACK unanswered', () => {
+    const { net, alicePhone } = world();
+    const a = net.adapters.get('A');
+    assert.ok(a);
+    const bad = request('MESSAGE', `sip:${BOB}`, alicePhone, ALICE, BOB, [['Route', '<sip:p2p.test;lr']]);
+    net.send(alicePhone, a, bad);
+    assert.equal(last(alicePhone).status, 400);
+    const before = alicePhone.inbox.length;
+    const ack = request('ACK', `sip:${BOB}`, alicePhone, ALICE, BOB, [['Route', '<sip:p2p.test;lr']]);
+    net.send(alicePhone, a, ack);
+    assert.equal(alicePhone.inbox.length, before);
+    assert.equal(a.poll(), undefined);
+  });
 });

@@ -244,17 +244,41 @@ describe('RFC 3261 §17.2.1 INVITE server transaction', () => {
     });
   });
 
-  it('a 2xx from the TU terminates the transaction; the ACK for it goes to the TU', () => {
-    const h = new Harness();
-    const { tx } = invite(h);
-    h.m.respond(tx, response(tx.request, 200), 0);
-    assert.equal(tx.state, 'terminated');
-    h.drain();
-    h.m.receive(request('ACK', 'z9hG4bKnew', 'ACK'), UDP, 10);
-    assert.deepEqual(
-      h.drain().map((o) => o.kind),
-      ['ack'],
-    );
+  describe("upon a 2xx from the TU: 'accepted' (RFC 6026 §7.1)", () => {
+    it('absorbs a retransmitted INVITE, passes the ACK and further 2xx on, and ends on Timer L (64*T1)', () => {
+      const h = new Harness();
+      const { tx } = invite(h);
+      h.m.respond(tx, response(tx.request, 200), 0);
+      assert.equal(tx.state, 'accepted');
+      h.drain();
+      h.m.receive(request('INVITE'), UDP, 400);
+      assert.deepEqual(h.drain(), [], 'neither a new request for the TU nor a resent response');
+      h.m.respond(tx, response(tx.request, 200, 'b2'), 500);
+      assert.equal(sends(h.drain()).length, 1, "another branch's 2xx still goes out");
+      h.m.receive(request('ACK', 'z9hG4bKnew', 'ACK'), UDP, 600);
+      assert.deepEqual(
+        h.drain().map((o) => o.kind),
+        ['ack'],
+      );
+      h.runUntil(31_999);
+      assert.equal(tx.state, 'accepted');
+      h.runUntil(32_000);
+      assert.equal(tx.state, 'terminated');
+    });
+
+    it('passes an RFC 2543 ACK that matches the transaction to the TU', () => {
+      const h = new Harness();
+      const { tx } = invite(h, request('INVITE', 'old-branch'));
+      h.m.respond(tx, response(tx.request, 200), 0);
+      h.drain();
+      const ack = request('ACK', 'old-branch', 'ACK');
+      ack.setHeader('To', '<sip:bob@example.com>;tag=b1');
+      h.m.receive(ack, UDP, 10);
+      assert.deepEqual(
+        h.drain().map((o) => o.kind),
+        ['ack'],
+      );
+    });
   });
 
   it('a CANCEL gets its own transaction and names the INVITE it cancels', () => {
