@@ -12,7 +12,7 @@ export interface StartSummary {
   /** Peers in view, this one included. */
   readonly peers: number;
   readonly listen: string;
-  /** The SIP registrar (UDP and TCP), or null when this build or run has no SIP adapter. */
+  /** The SIP registrar (UDP and TCP), or null with --no-sip. */
   readonly sip: string | null;
   readonly control: string;
   /** The first SIP user and its password, only on the run that created them. */
@@ -58,12 +58,15 @@ export function summaryText(s: StartSummary): string {
   const row = (k: string, v: string): string => `  ${k.padEnd(10)} ${v}`;
   const softphone =
     s.sip === null
-      ? ['not available: this build has no SIP adapter']
+      ? ['none (--no-sip)']
       : [
           `registrar ${s.sip} (UDP or TCP; TLS on the next port)`,
           ...(s.user === undefined
-            ? [`users: p2psip users list/add --identity ${s.dataDir}`]
-            : [`user ${s.user}  password ${s.password ?? ''}  (shown once: keep it)`]),
+            ? []
+            : s.password === undefined
+              ? [`user ${s.user}  (its password was shown when it was made)`]
+              : [`user ${s.user}  password ${s.password}  (shown this once)`]),
+          `more users: p2psip users add --identity ${s.dataDir} --user NAME@${s.overlay} --password PW`,
         ];
   return `${[
     `p2psip is running in overlay ${s.overlay} (${ORIGIN[s.origin]})`,

@@ -32,12 +32,12 @@ const OPTIONS = {
   control: { type: 'string' },
   bootstrap: { type: 'string', multiple: true },
   'bootstrap-server': { type: 'string', multiple: true },
+  sip: { type: 'string' },
+  user: { type: 'string' },
+  'no-sip': { type: 'boolean' },
   'no-lan': { type: 'boolean' },
   'log-level': { type: 'string' },
 } as const;
-
-export const START_USAGE =
-  'p2psip start [--json] [--overlay NAME] [--create] [--listen HOST:PORT] [--control HOST:PORT] [--bootstrap HOST:PORT]... [--bootstrap-server URL]... [--no-lan] [--log-level L]';
 
 function parse(args: readonly string[]) {
   const { values } = parseOptions(args, OPTIONS);
@@ -60,18 +60,32 @@ function parse(args: readonly string[]) {
       hostPortOption('bootstrap', b, CONFIG_DEFAULTS.bootstrapPort),
     ),
     servers: bootstrapServerOptions(values['bootstrap-server']),
+    sip: sipOption(values),
     level,
   };
 }
 
-/**
- * The SIP side of `start`: where phones register, and the first user with its password when this run
- * created it. This build has no SIP adapter yet (issue #6 lands it): no SIP.
- */
-async function startSip(
-  _zc: ZeroConfigPeer,
-): Promise<{ sip: string | null; user?: string; password?: string }> {
-  return { sip: null };
+/** RFC 3261 §19.1.2: phones expect 5060. */
+const SIP_PORT = 5060;
+
+function sipOption(values: {
+  sip?: string | undefined;
+  user?: string | undefined;
+  'no-sip'?: boolean | undefined;
+}) {
+  if (values['no-sip'] === true) {
+    if (values.sip !== undefined || values.user !== undefined)
+      throw new UsageError('--no-sip: no --sip or --user with it');
+    return false as const;
+  }
+  const user = values.user;
+  if (user !== undefined && !/^[A-Za-z0-9._-]{1,64}$/.test(user)) {
+    throw new UsageError(`--user ${JSON.stringify(user)}: letters, digits, '.', '_' and '-' only`);
+  }
+  return {
+    ...(values.sip === undefined ? {} : { listen: hostPortOption('sip', values.sip, SIP_PORT) }),
+    ...(user === undefined ? {} : { userName: user }),
+  };
 }
 
 function waitForJoin(zc: ZeroConfigPeer, ms: number, signal: AbortSignal): Promise<void> {
@@ -105,10 +119,10 @@ async function run(args: readonly string[], io: CliIo): Promise<number> {
     level: a.level,
     softwareVersion: SOFTWARE_VERSION,
     signal: io.stopSignal,
+    sip: a.sip,
     ...(a.listen === undefined ? {} : { listen: a.listen }),
   });
   let control: HttpServerHandle;
-  let sip: Awaited<ReturnType<typeof startSip>>;
   try {
     control = await startControl(
       zc.peer,
@@ -116,12 +130,12 @@ async function run(args: readonly string[], io: CliIo): Promise<number> {
       zc.log,
       a.control ? 1 : PORT_ATTEMPTS,
     );
-    sip = await startSip(zc);
   } catch (e) {
     await zc.stop();
     throw e;
   }
   const controlAt = formatHostPort(control.host, control.port);
+  const sip = { sip: zc.peer.sip?.address ?? null, ...zc.sipUser };
   await zc.instance.update({
     listen: formatHostPort(zc.peer.listen.host, zc.peer.listen.port),
     control: controlAt,
@@ -142,7 +156,8 @@ async function run(args: readonly string[], io: CliIo): Promise<number> {
       listen: st.listen,
       sip: sip.sip,
       control: controlAt,
-      ...(sip.user === undefined ? {} : { user: sip.user, password: sip.password ?? '' }),
+      ...(sip.user === undefined ? {} : { user: sip.user }),
+      ...(sip.password === undefined ? {} : { password: sip.password }),
       instance: zc.instance.index,
       dataDir: zc.instance.dir,
       log: zc.logPath,

@@ -15,6 +15,7 @@ import { createLogger } from './logger.js';
 import { type FoundOverlay, findOverlay } from './overlay-finder.js';
 import type { PeerRuntime } from './peer-runtime.js';
 import { type Instance, lockInstance } from './start-home.js';
+import { prepareStartSip } from './start-sip.js';
 
 /**
  * Everything `p2psip start` runs below its control API (DESIGN §4): an instance of the data directory, LAN
@@ -36,6 +37,8 @@ export interface ZeroConfigOptions {
   readonly discoveryWindowMs?: number;
   /** Aborted by Ctrl-C: a start still looking for its overlay gives up (ERR_CLOSED). */
   readonly signal?: AbortSignal;
+  /** The SIP adapter (default 127.0.0.1:5060 or the next free port, a first user), or false for none. */
+  readonly sip: { readonly listen?: HostPort; readonly userName?: string } | false;
 }
 
 export interface ZeroConfigPeer {
@@ -44,6 +47,8 @@ export interface ZeroConfigPeer {
   readonly found: FoundOverlay;
   readonly logPath: string;
   readonly log: Logger;
+  /** The softphone's user (AOR), and its password on the run that created it. */
+  readonly sipUser: { readonly user: string; readonly password?: string } | undefined;
   stop(): Promise<void>;
 }
 
@@ -78,6 +83,17 @@ export async function startZeroConfig(o: ZeroConfigOptions): Promise<ZeroConfigP
       log,
       ...(o.signal === undefined ? {} : { signal: o.signal }),
     });
+    const sip =
+      o.sip === false
+        ? undefined
+        : await prepareStartSip({
+            identityDir: instance.dir,
+            config: found.config,
+            log,
+            ...(o.sip.listen === undefined ? {} : { listen: o.sip.listen }),
+            ...(o.sip.userName === undefined ? {} : { userName: o.sip.userName }),
+            ...(newKey === undefined ? {} : { newKey }),
+          });
     const listen = o.listen ?? { host: '0.0.0.0', port: CONFIG_DEFAULTS.bootstrapPort };
     const running = await startBootstrappedPeer({
       identityDir: instance.dir,
@@ -93,6 +109,7 @@ export async function startZeroConfig(o: ZeroConfigOptions): Promise<ZeroConfigP
       log,
       bootstrapServers: o.bootstrapServers,
       ...(lan === undefined ? {} : { lan }),
+      ...(sip === undefined ? {} : { sip: sip.options }),
     });
     await instance.update({
       listen: formatHostPort(running.peer.listen.host, running.peer.listen.port),
@@ -104,6 +121,10 @@ export async function startZeroConfig(o: ZeroConfigOptions): Promise<ZeroConfigP
       found,
       logPath,
       log,
+      sipUser:
+        sip === undefined
+          ? undefined
+          : { user: sip.user, ...(sip.password === undefined ? {} : { password: sip.password }) },
       stop: async () => {
         await running.stop();
         for (const u of undo) await u();
