@@ -117,6 +117,11 @@ describe('p2psip start on loopback', { timeout: 120_000 }, () => {
     assert.match(text, /^ {2}node {7}[0-9a-f]{32} {2}\(instance 1, /m);
     assert.match(text, /^ {2}peers {6}1 \(this one alone\)$/m);
     assert.match(text, /^ {2}reload {5}127\.0\.0\.1:\d+ {2}\(fingerprint [0-9a-f]{32}\)$/m);
+    assert.match(text, /^ {2}softphone {2}registrar 127\.0\.0\.1:\d+ \(UDP or TCP; TLS on the next port\)$/m);
+    assert.match(
+      text,
+      /^ {13}user [a-z0-9._-]+-[0-9a-f]{4}@home\.example\.org {2}password \S+ {2}\(shown this once\)$/m,
+    );
     assert.match(
       text,
       /^ {2}control {4}http:\/\/127\.0\.0\.1:\d+\/ {2}\(p2psip status --control 127\.0\.0\.1:\d+\)$/m,
