@@ -48,6 +48,12 @@ module.exports = {
       'the SIP stack is independent of RELOAD',
     ),
     layer(
+      'discovery-stands-alone',
+      '^src/discovery/',
+      '^src/(?!core/|wire/|discovery/)',
+      'LAN discovery (DNS-SD over mDNS) is a codec and a state machine on core and wire only',
+    ),
+    layer(
       'peer-on-usages-and-sip',
       '^src/peer/',
       '^src/(platform|cli|dashboard|sim|enrollment)/',

@@ -87,3 +87,11 @@ export function lazy(
 ): Command {
   return { name, summary, usage, run: async (args, io) => (await load())(args, io) };
 }
+
+/** Resolves when the user asks a long-running command to stop (Ctrl-C, SIGTERM). */
+export function stopRequested(signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) resolve();
+    else signal.addEventListener('abort', () => resolve(), { once: true });
+  });
+}

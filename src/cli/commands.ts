@@ -10,10 +10,11 @@ import { overlayUpdate } from './overlay-update.js';
  * `notBuilt` entry: it is listed, and running it says so and exits 2.
  */
 export const COMMANDS: readonly Command[] = [
-  notBuilt(
+  lazy(
     'start',
-    'zero-config: create or join a local overlay and run a peer',
-    'p2psip start [--json] [--overlay NAME] [--create]',
+    'zero-config: join the overlay found on the LAN (or create one) and run a peer until Ctrl-C',
+    'p2psip start [--json] [--overlay NAME] [--create] [--listen HOST:PORT] [--control HOST:PORT] [--bootstrap HOST:PORT]... [--bootstrap-server URL]... [--no-lan] [--log-level L]',
+    async () => (await import('./start.js')).runStart,
   ),
   overlayCreate,
   overlayUpdate,
@@ -23,7 +24,7 @@ export const COMMANDS: readonly Command[] = [
   lazy(
     'peer',
     'run a RELOAD peer until SIGINT/SIGTERM, with --sip the registrar and proxy of SIP phones',
-    'p2psip peer --identity DIR [--listen HOST:PORT] [--advertise HOST[:PORT]] [--control HOST:PORT] [--data DIR] [--bootstrap HOST:PORT]... [--sip HOST:PORT [--sip-tls-port PORT] [--sip-app HOST:PORT] [--sip-digest ALGS]] [--tls-keylog FILE] [--log-level L] [--config-refresh SECONDS] [--no-certificate-publishing]',
+    'p2psip peer --identity DIR [--listen HOST:PORT] [--advertise HOST[:PORT]] [--control HOST:PORT] [--data DIR] [--bootstrap HOST:PORT]... [--bootstrap-server URL]... [--lan] [--sip HOST:PORT [--sip-tls-port PORT] [--sip-app HOST:PORT] [--sip-digest ALGS]] [--tls-keylog FILE] [--log-level L] [--config-refresh SECONDS] [--no-certificate-publishing]',
     async () => (await import('./peer.js')).runPeer,
   ),
   lazy(

@@ -1,19 +1,26 @@
-import { fileURLToPath } from 'node:url';
 import { errorMessage } from '../core/errors.js';
 import { formatHostPort } from '../core/ip.js';
 import type { LogLevel } from '../core/logger.js';
-import { type ControlPeer, controlApi, DEFAULT_CONTROL } from '../dashboard/control-api.js';
-import { createMetrics, type Metrics, type SipMetricsSource } from '../dashboard/metrics.js';
-import { type HttpServerHandle, startHttpServer } from '../platform/node/http-server.js';
+import { DEFAULT_CONTROL } from '../dashboard/control-api.js';
+import { startBootstrappedPeer } from '../platform/node/bootstrapped-peer.js';
+import type { HttpServerHandle } from '../platform/node/http-server.js';
+import { LanHost } from '../platform/node/lan-host.js';
 import { createLogger, isLogLevel } from '../platform/node/logger.js';
-import { PeerRuntime, type PeerSipOptions } from '../platform/node/peer-runtime.js';
-import type { SipService } from '../platform/node/sip-service.js';
-import { readWebAssets } from '../platform/node/web-assets.js';
+import type { PeerSipOptions } from '../platform/node/peer-runtime.js';
 import { CONFIG_DEFAULTS } from '../reload/config/overlay-config.js';
 import type { HostPort } from '../reload/node/attach.js';
 import { DIGEST_ALGORITHMS, type DigestAlgorithm, parseAlgorithm } from '../sip/auth/digest.js';
-import { type CliIo, EXIT_FAILURE, EXIT_OK, parseOptions, required, UsageError } from './command.js';
-import { hostPortOption } from './options.js';
+import {
+  type CliIo,
+  EXIT_FAILURE,
+  EXIT_OK,
+  parseOptions,
+  required,
+  stopRequested,
+  UsageError,
+} from './command.js';
+import { startControl } from './control-server.js';
+import { bootstrapServerOptions, hostPortOption } from './options.js';
 
 /**
  * `p2psip peer`: runs one RELOAD peer until SIGINT/SIGTERM, then leaves the overlay (RFC 6940 §10.8) and
@@ -34,6 +41,8 @@ const OPTIONS = {
   control: { type: 'string' },
   data: { type: 'string' },
   bootstrap: { type: 'string', multiple: true },
+  'bootstrap-server': { type: 'string', multiple: true },
+  lan: { type: 'boolean' },
   'tls-keylog': { type: 'string' },
   'log-level': { type: 'string' },
   sip: { type: 'string' },
@@ -53,6 +62,8 @@ interface PeerArgs {
   readonly control: HostPort;
   readonly data: string | undefined;
   readonly bootstrap: HostPort[];
+  readonly servers: URL[];
+  readonly lan: boolean;
   readonly keylog: string | undefined;
   readonly level: LogLevel;
   readonly sip: PeerSipOptions | undefined;
@@ -128,6 +139,8 @@ function parse(args: readonly string[]): PeerArgs {
       if (hp.port === 0) throw new UsageError(`--bootstrap ${JSON.stringify(b)}: port 0 cannot be dialled`);
       return hp;
     }),
+    servers: bootstrapServerOptions(values['bootstrap-server']),
+    lan: values.lan === true,
     keylog: values['tls-keylog'],
     level,
     sip: sipOptions(values),
@@ -145,73 +158,41 @@ function seconds(name: string, text: string | undefined): number | undefined {
   return n;
 }
 
-function metricsOf(peer: PeerRuntime): Metrics {
-  const t = peer.node.transport;
-  return createMetrics({
-    stats: t.stats,
-    links: () => t.connections.upCount,
-    connections: () => peer.host.connectionCount,
-    routingTableSize: () => peer.node.chord.table.size,
-    pendingRequests: () => t.pendingRequests,
-    internalErrors: () => peer.driver.internalErrors,
-    tlsRefused: () => peer.host.refused,
-    ...(peer.sip === undefined ? {} : { sip: sipMetricsOf(peer.sip) }),
-    storage: peer.storage,
-  });
-}
-
-function sipMetricsOf(sip: SipService): SipMetricsSource {
-  return {
-    stats: sip.adapter.stats,
-    transactions: () => sip.adapter.transactions.size,
-    registrations: () => sip.adapter.registrations,
-    bindings: () => sip.adapter.bindings.bindingCount,
-    connections: () => sip.transports.connectionCount,
-    appConnections: () => sip.appConnections.connectionCount,
-    dropped: () => sip.transports.stats.dropped,
-    datagramsIn: () => sip.transports.stats.datagramsIn,
-    streamMessagesIn: () => sip.transports.stats.streamMessagesIn,
-  };
-}
-
-const WEB_DIR = fileURLToPath(new URL('../../../web/', import.meta.url));
-
 async function run(args: readonly string[], io: CliIo): Promise<number> {
   const a = parse(args);
   const log = createLogger({ level: a.level });
-  const peer = await PeerRuntime.start({
-    identityDir: a.identity,
-    listen: a.listen,
-    bootstrap: a.bootstrap,
-    softwareVersion: SOFTWARE_VERSION,
-    log,
-    ...(a.advertise === undefined ? {} : { advertise: a.advertise }),
-    ...(a.data === undefined ? {} : { dataDir: a.data }),
-    ...(a.keylog === undefined ? {} : { keylogPath: a.keylog }),
-    ...(a.sip === undefined ? {} : { sip: a.sip }),
-    ...(a.configRefresh === undefined ? {} : { configRefreshMs: a.configRefresh * 1000 }),
-    publishCertificate: a.publishCertificate,
-  });
+  const lan = a.lan ? await LanHost.open({ log: log.child({ part: 'lan' }) }) : undefined;
+  let running: Awaited<ReturnType<typeof startBootstrappedPeer>>;
+  try {
+    running = await startBootstrappedPeer({
+      identityDir: a.identity,
+      listen: a.listen,
+      bootstrap: a.bootstrap,
+      bootstrapServers: a.servers,
+      softwareVersion: SOFTWARE_VERSION,
+      log,
+      ...(lan === undefined ? {} : { lan }),
+      ...(a.advertise === undefined ? {} : { advertise: a.advertise }),
+      ...(a.data === undefined ? {} : { dataDir: a.data }),
+      ...(a.keylog === undefined ? {} : { keylogPath: a.keylog }),
+      ...(a.sip === undefined ? {} : { sip: a.sip }),
+      ...(a.configRefresh === undefined ? {} : { configRefreshMs: a.configRefresh * 1000 }),
+      publishCertificate: a.publishCertificate,
+    });
+  } catch (e) {
+    await lan?.close();
+    throw e;
+  }
+  const peer = running.peer;
   let control: HttpServerHandle;
   try {
-    const target: ControlPeer = peer;
-    control = await startHttpServer(
-      a.control.host,
-      a.control.port,
-      controlApi(target, metricsOf(peer), await readWebAssets(WEB_DIR)),
-      { log: log.child({ part: 'control' }) },
-    );
+    control = await startControl(peer, a.control, log);
   } catch (e) {
-    await peer.stop();
+    await running.stop();
+    await lan?.close();
     throw e;
   }
   const controlAt = formatHostPort(control.host, control.port);
-  if (!(control.host.startsWith('127.') || control.host === '::1')) {
-    log.warn(
-      { control: controlAt },
-      'the control API has no authentication and is reachable from the network',
-    );
-  }
   log.info(
     {
       nodeId: peer.status().nodeId,
@@ -226,18 +207,12 @@ async function run(args: readonly string[], io: CliIo): Promise<number> {
   );
   await stopRequested(io.stopSignal);
   try {
-    await peer.stop();
+    await running.stop();
+    await lan?.close();
   } finally {
     await control.close();
   }
   return EXIT_OK;
-}
-
-function stopRequested(signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) resolve();
-    else signal.addEventListener('abort', () => resolve(), { once: true });
-  });
 }
 
 export async function runPeer(args: readonly string[], io: CliIo): Promise<number> {

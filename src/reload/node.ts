@@ -15,6 +15,7 @@ import { Bootstrapper } from './node/bootstrap.js';
 import { ConfigUpdates, type InstalledConfiguration } from './node/config-update.js';
 import { Diagnostics, type TraceResult } from './node/diagnostics.js';
 import { MessageTransport, type MessageTransportOptions } from './node/message-transport.js';
+import { PeerAddresses } from './node/peer-addresses.js';
 import type { MessageSecurity } from './node/ports.js';
 import type { IncomingRequest, NodeOutput, RequestResult, RequestSpec } from './node/types.js';
 import { composeStorage, type NodeStorageConfig } from './node-storage.js';
@@ -49,6 +50,12 @@ export interface ReloadNodeConfig extends MessageTransportOptions {
   /** Our passive candidate: where we accept TLS links. */
   readonly listen: HostPort;
   readonly bootstrap: readonly HostPort[];
+  /**
+   * This node may start the overlay as its first peer (RFC 6940 §10.5) when no bootstrap node answers,
+   * even though its own address is not one of them: it created the overlay (`p2psip start`). Every other
+   * node keeps looking, so a lost node never founds a second overlay with the same name.
+   */
+  readonly mayStartAlone?: boolean;
   /** How often a joined node re-contacts bootstrap nodes to detect partitions (RFC 6940 §10.7.4.?). */
   readonly partitionCheckInterval?: number;
   /** Reported as the RFC 7851 SOFTWARE_VERSION diagnostic. */
@@ -118,6 +125,8 @@ export class ReloadNode {
   readonly attach: AttachService;
   readonly bootstrap: Bootstrapper;
   readonly diagnostics: Diagnostics;
+  /** Where linked peers accept links (for a cache of peers kept across restarts). */
+  readonly peerAddresses = new PeerAddresses();
   readonly storage: Storage;
   readonly #storageClient: StorageClient;
   /** Keeps our certificate in the overlay (RFC 6940 §8), when the storage configuration asks for it. */
@@ -129,6 +138,7 @@ export class ReloadNode {
   readonly #deps: ReloadNodeDeps;
   readonly #timers = new TimerTable<NodeTimer>();
   #now = 0;
+  #started = false;
   #stopping = false;
 
   constructor(config: ReloadNodeConfig, deps: ReloadNodeDeps) {
@@ -211,7 +221,11 @@ export class ReloadNode {
         this.chord.onLinkDown(peer, this.#now);
     });
     this.attach.events.on('send-update', ({ peer }) => this.chord.sendFullUpdate(peer));
-    this.bootstrap.events.on('connected', ({ link, peer }) => this.#onBootstrapLink(link, peer));
+    this.attach.events.on('candidate', ({ peer, address }) => this.#learnAddress(peer, address));
+    this.bootstrap.events.on('connected', ({ link, peer, address }) => {
+      this.#learnAddress(peer, address);
+      this.#onBootstrapLink(link, peer);
+    });
     this.bootstrap.events.on('exhausted', () => this.#onBootstrapExhausted());
     this.chord.events.on('join-failed', () => this.#onJoinFailed());
     this.chord.events.on('state', (e) => {
@@ -229,9 +243,10 @@ export class ReloadNode {
    */
   start(now: number): void {
     this.#now = now;
+    this.#started = true;
     this.storage.restore(now);
     if (this.bootstrap.others.length === 0) {
-      if (this.bootstrap.selfIsBootstrap) {
+      if (this.#mayStartAlone) {
         this.#deps.log.info('no other bootstrap node: starting the overlay as its first peer');
         this.chord.startAlone(now);
         this.#armPartitionCheck(now);
@@ -243,6 +258,42 @@ export class ReloadNode {
       return;
     }
     this.bootstrap.round(now);
+  }
+
+  /** Whether this node may found the overlay when nobody answers (RFC 6940 §10.5). */
+  get #mayStartAlone(): boolean {
+    return this.bootstrap.selfIsBootstrap || this.config.mayStartAlone === true;
+  }
+
+  /**
+   * Bootstrap addresses learned after start (RFC 6940 §11.4 leaves how to the node: cached peers, a
+   * bootstrap server, LAN discovery). A node still looking for the overlay dials them at once; a joined
+   * one uses them for its partition checks.
+   */
+  addBootstrapPeers(peers: readonly HostPort[], now: number): void {
+    this.#now = now;
+    const fresh = this.bootstrap.addPeers(peers);
+    if (fresh.length === 0 || !this.#started || this.#stopping) return;
+    const state = this.chord.state;
+    if (state === 'init') this.bootstrap.dial(fresh, now);
+    else if (state === 'joined' && !this.#timers.has('partition')) this.#armPartitionCheck(now);
+  }
+
+  /** Linked peers whose listening address we know. */
+  linkedPeerAddresses(): { readonly nodeId: NodeId; readonly address: HostPort }[] {
+    const out: { nodeId: NodeId; address: HostPort }[] = [];
+    for (const peer of this.transport.connections.peers()) {
+      const address = this.peerAddresses.get(peer);
+      if (address !== undefined && this.transport.connections.isUsable(peer))
+        out.push({ nodeId: peer, address });
+    }
+    return out;
+  }
+
+  #learnAddress(peer: NodeId, address: HostPort): void {
+    const self = this.config.listen;
+    if (peer === this.localId || (address.host === self.host && address.port === self.port)) return;
+    this.peerAddresses.learn(peer, address);
   }
 
   #onBootstrapLink(link: LinkId, peer: NodeId): void {
@@ -264,7 +315,7 @@ export class ReloadNode {
 
   #onBootstrapExhausted(): void {
     if (this.chord.state !== 'init' || this.#stopping) return;
-    if (this.bootstrap.selfIsBootstrap) {
+    if (this.#mayStartAlone) {
       this.#deps.log.info('no other bootstrap node answered: starting the overlay as its first peer');
       this.chord.startAlone(this.#now);
       this.#armPartitionCheck(this.#now);
@@ -280,7 +331,7 @@ export class ReloadNode {
   #onJoinFailed(): void {
     if (this.#stopping) return;
     const peers = this.transport.connections.peers();
-    if (this.bootstrap.selfIsBootstrap && peers.every((p) => p > this.localId)) {
+    if (this.#mayStartAlone && peers.every((p) => p > this.localId)) {
       this.#deps.log.info(
         'bootstrap peers are not joined and we have the smallest Node-ID: starting the overlay',
       );

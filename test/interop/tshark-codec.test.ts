@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { encodeFrame, MessageCode, MessageExtensionType } from '../../src/reload/messages/index.js';
+import { hexdump } from '../support/hexdump.js';
 import { type Sample, sampleMessages } from '../support/reload-samples.js';
 import { makeTestIdentity } from '../support/test-identity.js';
 import { requireTool } from '../support/tools.js';
@@ -79,15 +80,6 @@ function faults(layers: Json): string[] {
       out.push(`expert error: ${String(e['_ws.expert.message'])}`);
   }
   return out;
-}
-
-function hexdump(bytes: Uint8Array): string {
-  const lines: string[] = [];
-  for (let i = 0; i < bytes.length; i += 16) {
-    const row = Array.from(bytes.subarray(i, i + 16), (b) => b.toString(16).padStart(2, '0'));
-    lines.push(`${i.toString(16).padStart(6, '0')} ${row.join(' ')}`);
-  }
-  return `${lines.join('\n')}\n\n`;
 }
 
 describe('RELOAD codec against tshark', () => {

@@ -67,3 +67,9 @@ export function createCaOverlay(
   assert.equal(r.code, 0, r.stderr);
   return r;
 }
+
+/** `p2psip enrollment add-user` in the overlay directory `dir`; asserts it worked. */
+export function addEnrollmentUser(cwd: string, dir: string, user: string, password: string): void {
+  const r = p2psip(cwd, 'enrollment', 'add-user', '--overlay', dir, '--user', user, '--password', password);
+  assert.equal(r.code, 0, r.stderr);
+}

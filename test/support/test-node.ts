@@ -23,6 +23,7 @@ export function userOf(id: NodeId): string {
 export type NodeExtras = Partial<ReloadNodeDeps> & {
   storage?: ReloadNodeConfig['storage'];
   maxMessageSize?: number;
+  mayStartAlone?: boolean;
 };
 
 export function makeNode(
@@ -33,7 +34,7 @@ export function makeNode(
   extra: NodeExtras = {},
 ): ReloadNode {
   const ident = simIdentity(id, userOf(id));
-  const { storage, maxMessageSize, ...deps } = extra;
+  const { storage, maxMessageSize, mayStartAlone, ...deps } = extra;
   return new ReloadNode(
     {
       overlayName: 'test.p2psip',
@@ -48,6 +49,7 @@ export function makeNode(
       partitionCheckInterval: 60_000,
       chord: { ...DEFAULT_CHORD_OPTIONS, updateInterval: 30_000, fingerInterval: 10_000 },
       ...(storage === undefined ? {} : { storage }),
+      ...(mayStartAlone === undefined ? {} : { mayStartAlone }),
     },
     {
       localId: id,

@@ -23,6 +23,8 @@ export interface StartConfiguration {
   readonly config: OverlayConfig;
   /** Undefined when overlay.xml does not verify: the peer runs on it but takes no ConfigUpdate. */
   readonly installed: InstalledConfiguration | undefined;
+  /** The document exactly as read (its signature covers these bytes). */
+  readonly document: Uint8Array;
 }
 
 /**
@@ -54,14 +56,14 @@ export async function readStartConfiguration(
       now,
       allowUnsigned: true,
     });
-    return { config: v.config, installed: v };
+    return { config: v.config, installed: v, document: bytes };
   } catch (e) {
     if (!isLocalError(e)) throw e;
     log.warn(
       { path, reason: e.message },
       'overlay.xml does not verify: the peer runs on it but takes no ConfigUpdate',
     );
-    return { config, installed: undefined };
+    return { config, installed: undefined, document: bytes };
   }
 }
 

@@ -1,3 +1,4 @@
+import type { KeyObject } from 'node:crypto';
 import { access, mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { errorMessage, isLocalError, LocalError } from '../../core/errors.js';
@@ -110,6 +111,11 @@ export interface IdentityOptions {
   readonly now?: number;
   readonly keyAlgorithm?: KeyAlgorithm;
   readonly userName?: string;
+  /**
+   * The key to use when the files must be made, generated ahead (an RSA key takes seconds on a small
+   * machine; `p2psip start` makes it while it looks for the overlay). Unused when node.key exists.
+   */
+  readonly newKey?: Promise<KeyObject>;
 }
 
 export interface LoadedIdentity {
@@ -149,7 +155,10 @@ export async function loadOrCreateIdentity(
         `${dir} has no ${KEY_FILE} and ${CERT_FILE}, and overlay ${config.instanceName} does not permit self-signed certificates: get them with p2psip enroll`,
       );
     }
-    const identity = await createSelfSignedIdentity(selfSigned);
+    const identity =
+      options.newKey === undefined
+        ? await createSelfSignedIdentity(selfSigned)
+        : await renewSelfSignedIdentity(await options.newKey, selfSigned);
     await mkdir(dir, { recursive: true }).catch((e: unknown) => {
       throw ioError('create', dir, e);
     });

@@ -27,3 +27,8 @@ export function listenOn(
     });
   });
 }
+
+/** Whether a bind failed only because the address is taken (so the next port may do). */
+export function isAddressInUse(e: unknown): boolean {
+  return (e as { cause?: { code?: unknown } } | undefined)?.cause?.code === 'EADDRINUSE';
+}

@@ -16,9 +16,13 @@ export interface LocalSettings {
   readonly listen: HostPort;
   /** `--bootstrap` addresses, tried after the document's bootstrap nodes. */
   readonly extraBootstrap: readonly HostPort[];
+  /** Peers linked in an earlier run, tried first (they were in the overlay most recently). */
+  readonly cachedPeers?: readonly HostPort[];
   readonly softwareVersion: string;
   /** `--no-certificate-publishing`: keep our certificate out of the overlay's certificate kinds. */
   readonly publishCertificate?: boolean;
+  /** This node created the overlay and may start it alone (ReloadNodeConfig.mayStartAlone). */
+  readonly mayStartAlone?: boolean;
 }
 
 export function nodeConfigFrom(config: OverlayConfig, local: LocalSettings): ReloadNodeConfig {
@@ -34,9 +38,11 @@ export function nodeConfigFrom(config: OverlayConfig, local: LocalSettings): Rel
     reliabilityTimer: config.reliabilityTimer,
     listen: local.listen,
     bootstrap: [
+      ...(local.cachedPeers ?? []),
       ...config.bootstrapNodes.map((b) => ({ host: b.address, port: b.port })),
       ...local.extraBootstrap,
     ],
+    ...(local.mayStartAlone === true ? { mayStartAlone: true } : {}),
     chord: {
       successors: c.successorCount,
       predecessors: c.predecessorCount,

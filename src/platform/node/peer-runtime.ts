@@ -1,3 +1,4 @@
+import type { KeyObject } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { errorMessage, LocalError } from '../../core/errors.js';
@@ -16,6 +17,7 @@ import type { RequestResult } from '../../reload/node/types.js';
 import { messageSecurity } from '../../reload/node/x509-security.js';
 import { type NodeStatus, ReloadNode } from '../../reload/node.js';
 import { certificateToPem } from '../../reload/security/certificate.js';
+import type { NodeIdentity } from '../../reload/security/identity.js';
 import { privateKeyToPem } from '../../reload/security/keys.js';
 import { X509Signer } from '../../reload/security/signer.js';
 import { trustSettingsFromConfig } from '../../reload/security/trust.js';
@@ -26,6 +28,7 @@ import { ConfigurationKeeper, type KeeperOptions, readStartConfiguration } from 
 import { CryptoRandom } from './crypto-random.js';
 import { NodeDriver } from './driver.js';
 import { loadOrCreateIdentity, OVERLAY_FILE } from './identity-files.js';
+import { isAddressInUse } from './listen.js';
 import { nodeConfigFrom } from './node-config.js';
 import { PeerEvents } from './peer-events.js';
 import { PeerStorage } from './peer-storage.js';
@@ -41,12 +44,22 @@ import { TlsHost, type TlsLimits } from './tls-host.js';
  */
 export interface PeerOptions {
   readonly identityDir: string;
+  /** The configuration document; default identityDir/overlay.xml. */
+  readonly overlayFile?: string;
   /** Where to bind; a wildcard host or port 0 is allowed. */
   readonly listen: HostPort;
+  /** Also try the next ports when listen.port is taken (`p2psip start`: 6084 or the next free one). */
+  readonly listenAttempts?: number;
   /** The address to advertise instead of the derived one (a NAT's port forward, a chosen interface). */
   readonly advertise?: { readonly host: string; readonly port?: number };
   readonly bootstrap: readonly HostPort[];
+  /** Peers this node had links to before (tried first, RFC 6940 §11.4 leaves the order to us). */
+  readonly cachedPeers?: readonly HostPort[];
+  /** Found the overlay alone when nobody answers (the node created it; see ReloadNodeConfig). */
+  readonly mayStartAlone?: boolean;
   readonly dataDir?: string;
+  /** A key generated ahead, used only if the identity directory has none yet (IdentityOptions.newKey). */
+  readonly newKey?: Promise<KeyObject>;
   readonly keylogPath?: string;
   readonly softwareVersion: string;
   readonly log: Logger;
@@ -97,6 +110,9 @@ export class PeerRuntime {
   /** The advertised listening address (our passive candidate). */
   readonly listen: HostPort;
   readonly events: PeerEvents;
+  readonly identity: NodeIdentity;
+  /** The configuration document exactly as read (its signature covers these bytes). */
+  readonly document: Uint8Array;
   /** The SIP adapter, when the peer runs with `--sip`. */
   readonly sip: SipService | undefined;
   /** Store, Fetch, Stat and Find through this peer, for the control API. */
@@ -110,11 +126,15 @@ export class PeerRuntime {
     config: OverlayConfig;
     listen: HostPort;
     log: Logger;
+    identity: NodeIdentity;
+    document: Uint8Array;
     backend?: SqliteStorage;
     sip?: SipService;
     keeper: Omit<KeeperOptions, 'node' | 'driver' | 'log' | 'recheckLinks'>;
   }) {
     this.#backend = parts.backend;
+    this.identity = parts.identity;
+    this.document = parts.document;
     this.sip = parts.sip;
     this.node = parts.node;
     this.host = parts.host;
@@ -151,8 +171,8 @@ export class PeerRuntime {
 
   /** Loads the identity, binds the listener and starts joining. Throws LocalError on any failure. */
   static async start(o: PeerOptions): Promise<PeerRuntime> {
-    const overlayPath = join(o.identityDir, OVERLAY_FILE);
-    const { config, installed } = await readStartConfiguration(overlayPath, o.log, Date.now());
+    const overlayPath = o.overlayFile ?? join(o.identityDir, OVERLAY_FILE);
+    const { config, installed, document } = await readStartConfiguration(overlayPath, o.log, Date.now());
     checkSupported(config);
     if (!config.noIce) {
       throw new LocalError(
@@ -160,7 +180,11 @@ export class PeerRuntime {
         `overlay ${config.instanceName} needs ICE (no-ice is false); p2psip links are TLS-TCP-FH-NO-ICE only so far`,
       );
     }
-    const { identity, action } = await loadOrCreateIdentity(o.identityDir, config);
+    const { identity, action } = await loadOrCreateIdentity(
+      o.identityDir,
+      config,
+      o.newKey === undefined ? {} : { newKey: o.newKey },
+    );
     const len = config.nodeIdLength;
     const log = o.log.child({ node: nodeIdToHex(identity.nodeId, len) });
     log.info({ identity: o.identityDir, action }, 'identity ready');
@@ -186,10 +210,11 @@ export class PeerRuntime {
       ...(o.keylogPath === undefined ? {} : { keylogPath: o.keylogPath }),
       ...(o.tlsLimits === undefined ? {} : { limits: o.tlsLimits }),
     });
-    const bound = await host.listen(o.listen.host, o.listen.port);
+    const bound = await listenFrom(host, o.listen, o.listenAttempts ?? 1);
     const bootstrap = [
       ...config.bootstrapNodes.map((b) => ({ host: b.address, port: b.port })),
       ...o.bootstrap,
+      ...(o.cachedPeers ?? []),
     ];
     const listen =
       o.advertise === undefined
@@ -202,7 +227,9 @@ export class PeerRuntime {
       nodeConfigFrom(config, {
         listen,
         extraBootstrap: o.bootstrap,
+        cachedPeers: o.cachedPeers ?? [],
         softwareVersion: o.softwareVersion,
+        mayStartAlone: o.mayStartAlone === true,
         ...(o.publishCertificate === undefined ? {} : { publishCertificate: o.publishCertificate }),
       }),
       {
@@ -249,6 +276,8 @@ export class PeerRuntime {
       config,
       listen,
       log,
+      identity,
+      document,
       ...(backend === undefined ? {} : { backend }),
       ...(sip === undefined ? {} : { sip }),
       keeper: {
@@ -279,6 +308,22 @@ export class PeerRuntime {
 
   get nodeId(): NodeId {
     return this.node.localId;
+  }
+
+  /** Bootstrap addresses learned while running (cached peers, a bootstrap server, LAN discovery). */
+  addBootstrapPeers(peers: readonly HostPort[], source: string): void {
+    if (peers.length === 0) return;
+    this.#log.info(
+      { source, peers: peers.map((p) => formatHostPort(p.host, p.port)) },
+      'bootstrap: addresses learned',
+    );
+    this.driver.run('bootstrap peers', (now) => this.node.addBootstrapPeers(peers, now));
+  }
+
+  /** The peers this one knows of in the overlay (its routing table), itself included. */
+  peersInView(): number {
+    const t = this.node.chord.table;
+    return new Set([...t.successors, ...t.predecessors, ...t.fingerList(), this.nodeId]).size;
   }
 
   status(): PeerStatus {
@@ -335,6 +380,17 @@ export class PeerRuntime {
     this.#backend?.close();
     this.events.close();
     this.#log.info('stopped');
+  }
+}
+
+/** Binds listen.port, or when it is taken one of the `attempts - 1` ports after it. */
+async function listenFrom(host: TlsHost, listen: HostPort, attempts: number): Promise<HostPort> {
+  for (let i = 0; ; i++) {
+    try {
+      return await host.listen(listen.host, listen.port + i);
+    } catch (e) {
+      if (!isAddressInUse(e) || listen.port === 0 || i + 1 >= attempts || listen.port + i >= 65535) throw e;
+    }
   }
 }
 

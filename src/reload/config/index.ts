@@ -1,4 +1,5 @@
 /** The configuration document (RFC 6940 §11.1): parse, write, hash, check. */
+export { FINGERPRINT_HEX_LENGTH, overlayFingerprint } from './fingerprint.js';
 export { chordResourceId, overlayHash } from './hashes.js';
 export {
   defaultKinds,

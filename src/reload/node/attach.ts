@@ -5,7 +5,7 @@ import { ipFamily } from '../../core/ip.js';
 import type { Logger } from '../../core/logger.js';
 import { type Random, randomU64 } from '../../core/random.js';
 import { TimerTable } from '../../core/timer-table.js';
-import { decode, encode } from '../../wire/index.js';
+import { CodecError, decode, encode } from '../../wire/index.js';
 import { type AttachReqAns, attachReqAns, type IceCandidate } from '../messages/attach.js';
 import { ErrorCode, MessageCode, OverlayLinkType } from '../messages/codes.js';
 import type { Destination, IpAddressPort } from '../messages/common.js';
@@ -35,6 +35,8 @@ export interface AttachServiceOptions {
 export interface AttachEvents {
   /** The requester asked (send_update) for our routing state once the link is up (RFC 6940 §6.5.1). */
   'send-update': { readonly peer: NodeId };
+  /** A peer's signed Attach (request or answer) named where it accepts links: its passive candidate. */
+  candidate: { readonly peer: NodeId; readonly address: HostPort };
   [event: string]: unknown;
 }
 
@@ -121,6 +123,7 @@ export class AttachService {
           callback({ ok: false, reason: r.ok ? 'answer without a Node-ID' : r.reason });
           return;
         }
+        if (r.ok) this.#learnFromAnswer(peer, r.body);
         if (this.#t.connections.isUsable(peer)) {
           callback({ ok: true, peer });
           return;
@@ -156,6 +159,10 @@ export class AttachService {
       return;
     }
     req.answer(this.#body('active', false));
+    this.events.emit('candidate', {
+      peer: requester,
+      address: { host: candidate.addrPort.address, port: candidate.addrPort.port },
+    });
     if (body.sendUpdate) this.#wantUpdate.add(requester);
     if (this.#t.connections.isUsable(requester)) {
       this.#linkReady(requester);
@@ -164,6 +171,20 @@ export class AttachService {
     const { address, port } = candidate.addrPort;
     this.#log.debug({ peer: requester.toString(16), address, port }, 'attach: connecting to requester');
     this.#t.connect(address, port, requester, 'attach', req.now);
+  }
+
+  /** The answerer's own candidate (an answer we cannot read still opens the link: it is only lost). */
+  #learnFromAnswer(peer: NodeId, body: Uint8Array): void {
+    let answer: AttachReqAns;
+    try {
+      answer = decode(attachReqAns, body, this.#t.codecContext, 'AttachReqAns');
+    } catch (e) {
+      if (e instanceof CodecError) return;
+      throw e;
+    }
+    const c = answer.candidates.find((x) => x.overlayLink === OverlayLinkType.TLS_TCP_FH_NO_ICE);
+    if (c === undefined || c.addrPort.family === 'unknown') return;
+    this.events.emit('candidate', { peer, address: { host: c.addrPort.address, port: c.addrPort.port } });
   }
 
   /** A link to `peer` came up: complete waiting Attaches and send a requested Update. */

@@ -62,12 +62,38 @@ export class Bootstrapper {
     return this.#peers;
   }
 
-  /** Adds addresses learned later (a bootstrap server, LAN discovery); they join the next round. */
-  addPeers(peers: readonly HostPort[]): void {
-    this.#peers = dedupe([
-      ...this.#peers,
-      ...peers.filter((p) => !(p.host === this.#opts.self.host && p.port === this.#opts.self.port)),
-    ]);
+  /**
+   * Adds addresses learned later (cached peers, a bootstrap server, LAN discovery); returns those that
+   * were new. They join the next round, or the current one through `dial`.
+   */
+  addPeers(peers: readonly HostPort[]): HostPort[] {
+    const known = new Set(this.#peers.map(key));
+    const fresh = dedupe(
+      peers.filter(
+        (p) => !known.has(key(p)) && !(p.host === this.#opts.self.host && p.port === this.#opts.self.port),
+      ),
+    );
+    this.#peers = [...this.#peers, ...fresh];
+    return fresh;
+  }
+
+  /**
+   * Dials addresses added while the node is still looking for the overlay: into the round in flight, or
+   * as a new round at once when the node is only waiting for its next retry.
+   */
+  dial(peers: readonly HostPort[], now: number): void {
+    if (this.#inFlight.size === 0) {
+      this.round(now);
+      return;
+    }
+    this.#roundSize += peers.length;
+    for (const p of peers) this.#connect(p, now);
+  }
+
+  #connect(p: HostPort, now: number): void {
+    this.#log.info({ bootstrap: `${p.host}:${p.port}` }, 'bootstrap: connecting');
+    const link = this.#t.connect(p.host, p.port, undefined, 'bootstrap', now);
+    this.#inFlight.set(link, p);
   }
 
   /**
@@ -91,11 +117,7 @@ export class Bootstrapper {
       return false;
     });
     this.#roundSize = todo.length;
-    for (const p of todo) {
-      this.#log.info({ bootstrap: `${p.host}:${p.port}` }, 'bootstrap: connecting');
-      const link = this.#t.connect(p.host, p.port, undefined, 'bootstrap', now);
-      this.#inFlight.set(link, p);
-    }
+    for (const p of todo) this.#connect(p, now);
     if (skipLinked) return;
     for (const [address, link, peer] of linked) this.events.emit('connected', { link, peer, address });
   }
