@@ -3,6 +3,7 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { PEER_CACHE_FILE } from '../../src/platform/node/peer-cache.js';
 import { getMetrics, getStatus, ringProblems, sortedIds } from '../support/control.js';
 import {
   freePort,
@@ -258,7 +259,9 @@ describe('storage across ten p2psip peer processes', { timeout: 600_000 }, () =>
     old.kill('SIGKILL');
     await old.exited;
     live = live.filter((p) => p !== old);
-    // First with a configuration whose only bootstrap address answers nothing: it cannot join.
+    // First with a configuration whose only bootstrap address answers nothing and without the peers it
+    // cached (DATA/peers.json, which would let it rejoin at once): it cannot join.
+    await rm(join(dataOf(old), PEER_CACHE_FILE), { force: true });
     const nowhere = join(dir, 'nowhere.xml');
     const xml = await readFile(overlayXml, 'utf8');
     await writeFile(
