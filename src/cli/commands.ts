@@ -13,7 +13,7 @@ export const COMMANDS: readonly Command[] = [
   lazy(
     'start',
     'zero-config: join the overlay found on the LAN (or create one) and run a peer until Ctrl-C',
-    'p2psip start [--json] [--overlay NAME] [--create] [--listen HOST:PORT] [--control HOST:PORT] [--bootstrap HOST:PORT]... [--bootstrap-server URL]... [--no-lan] [--log-level L]',
+    'p2psip start [--json] [--overlay NAME] [--create] [--listen HOST:PORT] [--control HOST:PORT] [--sip HOST:PORT] [--user NAME] [--no-sip] [--bootstrap HOST:PORT]... [--bootstrap-server URL]... [--no-lan] [--log-level L]',
     async () => (await import('./start.js')).runStart,
   ),
   overlayCreate,

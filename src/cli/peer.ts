@@ -31,6 +31,10 @@ import { bootstrapServerOptions, hostPortOption } from './options.js';
  * 6084 the bootstrap default), since other peers must reach it; the advertised candidate is derived from
  * it (platform/node/addresses.ts) unless --advertise says otherwise. The control API defaults to
  * 127.0.0.1:6085: it has no authentication, so it stays on loopback unless asked.
+ *
+ * Bootstrap (platform/node/bootstrapped-peer.ts, decision 0031): the cached peers of --data DIR first, the
+ * document's bootstrap nodes and --bootstrap, bootstrap servers (--bootstrap-server and the document's
+ * enrollment-servers), and with --lan LAN discovery (DNS-SD over mDNS, decision 0030).
  */
 export const DEFAULT_LISTEN: HostPort = { host: '0.0.0.0', port: CONFIG_DEFAULTS.bootstrapPort };
 

@@ -15,9 +15,9 @@ import { peersLine, type StartSummary, summaryJson, summaryText } from './start-
  * `p2psip start` (`npm start`): zero configuration. In the data directory ($P2PSIP_HOME, default ~/.p2psip;
  * layout in platform/node/start-home.ts) it joins the overlay it already knows, or one of its name found on
  * the LAN, or creates a self-signed one (`local.p2psip` unless --overlay). The peer listens for RELOAD on
- * 6084 or the next free port, serves the control API on 127.0.0.1:6085 or the next free port, and SIP on
- * 127.0.0.1:5060 when the adapter is in the build. Then it prints a summary and runs until Ctrl-C, when it
- * leaves the overlay (RFC 6940 §10.8). Its JSON log goes to the instance directory's peer.log.
+ * 6084 or the next free port, serves the control API on 127.0.0.1:6085 and SIP on 127.0.0.1:5060 (or the
+ * next free ports), with a first SIP user whose password is printed once. Then it prints a summary and runs
+ * until Ctrl-C, when it leaves the overlay (RFC 6940 §10.8). Its JSON log goes to the instance's peer.log.
  */
 export const DEFAULT_OVERLAY = 'local.p2psip';
 const SOFTWARE_VERSION = 'p2psip 0.1.0';
