@@ -1,4 +1,5 @@
 import { type Command, notBuilt } from './command.js';
+import { sim } from './sim.js';
 
 /**
  * Every command of DESIGN §4, in the order `--help` lists them. A command that is not built yet is a
@@ -87,9 +88,5 @@ export const COMMANDS: readonly Command[] = [
     'show metadata of stored values',
     'p2psip stat --kind ID --resource NAME [--control HOST:PORT] [--json]',
   ),
-  notBuilt(
-    'sim',
-    'simulate a CHORD-RELOAD overlay on a virtual clock',
-    'p2psip sim --nodes N [--fail F] [--churn MEDIAN_SESSION] [--duration D] [--seed S] [--json]',
-  ),
+  sim,
 ];

@@ -26,7 +26,13 @@ export class TimerTable<K> {
     if (!Number.isFinite(at))
       throw new RangeError(`timer ${String(key)}: deadline must be finite, got ${at}`);
     const generation = ++this.#generation;
-    this.#live.set(key, { at, generation });
+    const live = this.#live.get(key);
+    // Reuse the live record: a link re-arms its timers on every frame.
+    if (live === undefined) this.#live.set(key, { at, generation });
+    else {
+      live.at = at;
+      live.generation = generation;
+    }
     this.#push({ at, key, generation, order: ++this.#order });
   }
 

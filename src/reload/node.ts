@@ -1,5 +1,5 @@
 import { TypedEmitter } from '../core/events.js';
-import { type NodeId, nodeIdToHex } from '../core/ids.js';
+import { type NodeId, nodeIdToHex, type TransactionId } from '../core/ids.js';
 import type { Logger } from '../core/logger.js';
 import { type Random, randomU64 } from '../core/random.js';
 import { TimerTable } from '../core/timer-table.js';
@@ -108,6 +108,7 @@ export class ReloadNode {
       request: (spec, cb) => this.transport.request(spec, this.#now, cb),
       attach: (dest, opts, cb) => this.attach.attach(dest, opts, cb, this.#now),
       isUsable: (id) => this.transport.connections.isUsable(id),
+      lastHeard: (id) => this.transport.connections.lastHeard(id),
       closeLinkTo: (id, reason) => {
         const link = this.transport.connections.linkTo(id);
         if (link !== undefined) this.transport.closeLink(link, reason);
@@ -128,6 +129,9 @@ export class ReloadNode {
     t.events.on('link-down', ({ link, peer, reason }) => {
       this.bootstrap.onLinkDown(link, reason);
       if (peer !== undefined) this.chord.onLinkDown(peer, this.#now);
+    });
+    t.events.on('link-suspect', ({ peer, suspect }) => {
+      if (suspect && peer !== undefined) this.chord.onLinkSuspect(peer, this.#now);
     });
     this.attach.events.on('send-update', ({ peer }) => this.chord.sendFullUpdate(peer));
     this.bootstrap.events.on('connected', ({ link, peer }) => this.#onBootstrapLink(link, peer));
@@ -270,14 +274,15 @@ export class ReloadNode {
 
   // ---- services ------------------------------------------------------------------------------------
 
-  request(spec: RequestSpec, now: number, callback: (r: RequestResult) => void): void {
+  /** Sends a request; returns its transaction id (the simulator follows it on the wire). */
+  request(spec: RequestSpec, now: number, callback: (r: RequestResult) => void): TransactionId {
     this.#now = now;
-    this.transport.request(spec, now, callback);
+    return this.transport.request(spec, now, callback);
   }
 
   /** Ping a node or the peer responsible for a resource (RFC 6940 §6.4.2.4). */
-  ping(destination: Destination, now: number, callback: (r: RequestResult) => void): void {
-    this.request(
+  ping(destination: Destination, now: number, callback: (r: RequestResult) => void): TransactionId {
+    return this.request(
       {
         destination: [destination],
         code: MessageCode.ping_req,

@@ -195,8 +195,11 @@ export class StreamLink {
       this.#timers.clear('failed');
       return;
     }
-    if (!this.#suspect) this.#timers.set('suspect', oldest.value + this.#rto.rto);
-    this.#timers.set('failed', oldest.value + this.#failureGrace);
+    // Most sends and acks leave the oldest unacked frame where it was: then the deadlines stand.
+    const suspectAt = oldest.value + this.#rto.rto;
+    if (!this.#suspect && this.#timers.get('suspect') !== suspectAt) this.#timers.set('suspect', suspectAt);
+    const failedAt = oldest.value + this.#failureGrace;
+    if (this.#timers.get('failed') !== failedAt) this.#timers.set('failed', failedAt);
   }
 
   handleTimeout(now: number): void {

@@ -25,6 +25,8 @@ export interface Connection {
   link: StreamLink | undefined;
   readonly openedAt: number;
   upAt: number | undefined;
+  /** When bytes last arrived on the link: its peer was alive then (chord's connectivity checks). */
+  lastHeardAt: number;
 }
 
 export class ConnectionTable {
@@ -54,6 +56,7 @@ export class ConnectionTable {
     c.peer = peer;
     c.link = link;
     c.upAt = now;
+    c.lastHeardAt = now;
     this.#byPeer.set(peer, id);
     return c;
   }
@@ -86,6 +89,12 @@ export class ConnectionTable {
     if (id === undefined) return false;
     const c = this.#byLink.get(id);
     return c !== undefined && c.state === 'up' && c.link !== undefined && !c.link.suspect;
+  }
+
+  /** When anything last arrived from the peer on its preferred link. */
+  lastHeard(peer: NodeId): number | undefined {
+    const id = this.#byPeer.get(peer);
+    return id === undefined ? undefined : this.#byLink.get(id)?.lastHeardAt;
   }
 
   peers(): NodeId[] {

@@ -187,6 +187,7 @@ export class MessageTransport {
     const c = this.connections.get(link);
     if (c?.link === undefined) return;
     this.stats.bytesIn += bytes.length;
+    c.lastHeardAt = now;
     c.link.receive(bytes, now);
     this.#flushLink(c, now);
     this.#pump(now);
@@ -220,16 +221,10 @@ export class MessageTransport {
   }
 
   nextDeadline(): number | undefined {
-    let min: number | undefined;
-    for (const d of [
-      this.#linkTimers.nextDeadline(),
-      this.#requester.nextDeadline(),
-      this.#reassembler.nextDeadline(),
-      this.responder.nextDeadline(),
-    ]) {
-      if (d !== undefined && (min === undefined || d < min)) min = d;
-    }
-    return min;
+    return earliest(
+      earliest(this.#linkTimers.nextDeadline(), this.#requester.nextDeadline()),
+      earliest(this.#reassembler.nextDeadline(), this.responder.nextDeadline()),
+    );
   }
 
   pollOutput(): NodeOutput | undefined {
@@ -368,7 +363,7 @@ export class MessageTransport {
     }
     const d = link.nextDeadline();
     if (d === undefined) this.#linkTimers.clear(c.id);
-    else this.#linkTimers.set(c.id, d);
+    else if (this.#linkTimers.get(c.id) !== d) this.#linkTimers.set(c.id, d);
   }
 
   #onMessage(c: Connection, bytes: Uint8Array, now: number): void {
@@ -464,6 +459,7 @@ export class MessageTransport {
       link: undefined,
       openedAt: now,
       upAt: undefined,
+      lastHeardAt: now,
     };
   }
 
@@ -489,4 +485,10 @@ export class MessageTransport {
     this.#linkTimers.clear(c.id);
     this.events.emit('link-down', { link: c.id, peer, reason });
   }
+}
+
+/** The earlier of two optional deadlines (the driver asks after every input, so no arrays). */
+export function earliest(a: number | undefined, b: number | undefined): number | undefined {
+  if (a === undefined) return b;
+  return b === undefined || a <= b ? a : b;
 }
