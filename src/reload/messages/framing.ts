@@ -1,4 +1,4 @@
-import { CodecError, Reader, Writer } from '../../wire/index.js';
+import { CodecError, Reader } from '../../wire/index.js';
 import { FramedMessageType } from './codes.js';
 
 /**
