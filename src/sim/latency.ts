@@ -75,7 +75,7 @@ export function regionLatency(opts: RegionLatencyOptions = DEFAULT_REGIONS): Lat
   }
   const span = opts.access.max - opts.access.min;
   const base = (a: Placement, b: Placement): number =>
-    a.access + (opts.matrix[a.region]?.[b.region] ?? 0) + b.access;
+    a.access + b.access + (opts.matrix[a.region]?.[b.region] ?? 0);
   return {
     place: (random) => {
       const x = random.float();

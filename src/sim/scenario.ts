@@ -27,7 +27,7 @@ export interface SimOptions extends Omit<SimulationOptions, 'onProgress'> {
   readonly departure?: 'kill' | 'crash' | 'leave';
   /** Length of the measurement (steady state and churn), ms. */
   readonly duration?: number;
-  /** Lookups per measurement (spread over it as a Poisson process). */
+  /** Lookups per measurement (spread evenly over it, each at a random moment of its slice). */
   readonly lookups?: number;
   /** Time allowed after a mass failure before the main measurement, ms. */
   readonly detect?: number;

@@ -109,17 +109,15 @@ export class Simulation {
     this.advance(t + (this.#opts.settle ?? SIM_TIMING.settle), 'build');
   }
 
-  /** Issues `count` lookups over `window` ms, then waits until every one is answered or has failed. */
+  /** Issues `count` lookups spread over `window` ms, then waits until every one is answered or has failed. */
   measure(window: number, count: number, phase = 'measure'): Measurement {
     const o = this.overlay;
     o.monitor.reset();
     o.takeNodeTime();
     const start = o.now;
-    let t = start;
+    // Exactly `count` lookups, one at a random moment in each of `count` equal slices of the window.
     for (let i = 0; i < count; i++) {
-      t += randomExponential(o.random, window / count);
-      if (t >= start + window) break;
-      o.net.schedule(t, () => this.lookups.issue());
+      o.net.schedule(start + (window * (i + o.random.float())) / count, () => this.lookups.issue());
     }
     this.advance(start + window, phase);
     const traffic = o.monitor.reset();

@@ -1,5 +1,4 @@
 import { second } from '../../core/clock.js';
-import { TimerTable } from '../../core/timer-table.js';
 import { CodecError } from '../../wire/codec-error.js';
 import { encodeFrame, type FramedMessage, FrameSplitter } from '../messages/framing.js';
 import { RtoEstimator, type RtoOptions } from './rto.js';
@@ -38,8 +37,6 @@ export interface LinkStats {
   bytesReceived: number;
 }
 
-type Timer = 'suspect' | 'failed';
-
 /** How many recent sequence numbers an ack reports on (RFC 6940 §6.6.2: the previous 32). */
 const WINDOW = 32;
 /** Outstanding frames beyond this mean the peer has stopped acking: treat as failure. */
@@ -50,7 +47,12 @@ export class StreamLink {
   readonly #maxMessageSize: number;
   readonly #failureGrace: number;
   readonly #rto: RtoEstimator;
-  readonly #timers = new TimerTable<Timer>();
+  /**
+   * The link's two timers, as plain fields: a node holds one StreamLink per connection (tens of them,
+   * 10^6 in a large simulation), and a TimerTable each cost more memory than the link itself.
+   */
+  #suspectAt: number | undefined;
+  #failedAt: number | undefined;
   /** Unacked data frames: sequence → time sent (Map keeps insertion order, i.e. oldest first). */
   readonly #outstanding = new Map<number, number>();
   #nextSequence = 0;
@@ -191,37 +193,40 @@ export class StreamLink {
   #armTimers(): void {
     const oldest = this.#outstanding.values().next();
     if (oldest.done) {
-      this.#timers.clear('suspect');
-      this.#timers.clear('failed');
+      this.#suspectAt = undefined;
+      this.#failedAt = undefined;
       return;
     }
-    // Most sends and acks leave the oldest unacked frame where it was: then the deadlines stand.
-    const suspectAt = oldest.value + this.#rto.rto;
-    if (!this.#suspect && this.#timers.get('suspect') !== suspectAt) this.#timers.set('suspect', suspectAt);
-    const failedAt = oldest.value + this.#failureGrace;
-    if (this.#timers.get('failed') !== failedAt) this.#timers.set('failed', failedAt);
+    if (!this.#suspect) this.#suspectAt = oldest.value + this.#rto.rto;
+    this.#failedAt = oldest.value + this.#failureGrace;
   }
 
   handleTimeout(now: number): void {
-    for (const t of this.#timers.expire(now)) {
-      if (this.#failed) return;
-      if (t === 'suspect') {
-        this.#suspect = true;
-        this.#events.push({ type: 'suspect' });
-      } else {
-        this.#fail(`no acknowledgement for ${this.#failureGrace} ms`);
-      }
+    // The suspect deadline (one RTO) comes before the failure one (the grace), so it is looked at first.
+    if (this.#failed) return;
+    if (this.#suspectAt !== undefined && this.#suspectAt <= now) {
+      this.#suspectAt = undefined;
+      this.#suspect = true;
+      this.#events.push({ type: 'suspect' });
+    }
+    if (this.#failedAt !== undefined && this.#failedAt <= now) {
+      this.#failedAt = undefined;
+      this.#fail(`no acknowledgement for ${this.#failureGrace} ms`);
     }
   }
 
   nextDeadline(): number | undefined {
-    return this.#timers.nextDeadline();
+    const s = this.#suspectAt;
+    const f = this.#failedAt;
+    if (s === undefined) return f;
+    return f === undefined || s <= f ? s : f;
   }
 
   #fail(reason: string): void {
     if (this.#failed) return;
     this.#failed = true;
-    this.#timers.clearAll();
+    this.#suspectAt = undefined;
+    this.#failedAt = undefined;
     this.#outstanding.clear();
     this.#events.push({ type: 'failed', reason });
   }

@@ -33,6 +33,9 @@ export interface KeeperContext {
 
 type Timer = 'stabilize' | 'fingers' | 'liveness' | 'announce';
 
+/** Transmissions of an Update (RFC 6940 §6.2.1 allows at most 5). */
+const UPDATE_TRANSMISSIONS = 2;
+
 /** A found-empty finger slot is probed again after this many finger rounds. */
 const EMPTY_SLOT_ROUNDS = 10;
 
@@ -208,7 +211,8 @@ export class TableKeeper {
         destination: [{ type: 'node', id: peer }],
         code: MessageCode.update_req,
         body: encode(chordUpdate, u),
-        ...(checkDone === undefined ? {} : this.#checkTiming()),
+        // Links are reliable (TCP): an Update not answered twice went to a peer that is gone.
+        ...(checkDone === undefined ? { maxTransmissions: UPDATE_TRANSMISSIONS } : this.#checkTiming()),
       },
       (r) => {
         checkDone?.();

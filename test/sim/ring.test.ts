@@ -1,0 +1,51 @@
+import assert from 'node:assert/strict';
+import { before, describe, it } from 'node:test';
+import { second } from '../../src/core/clock.js';
+import { Simulation } from '../../src/sim/simulation.js';
+import type { LookupSummary } from '../../src/sim/stats.js';
+
+/**
+ * 1,000 real ReloadNodes on the virtual network: the ring is built by letting every peer join through
+ * bootstrap, one after another, then measured in steady state and after half of the peers fail at once.
+ */
+const N = 1000;
+
+/**
+ * Silent failures are noticed by the cores' own liveness machinery: a Routing-Table peer not heard from
+ * for keepaliveInterval (60 s) gets a connectivity check, which fails after livenessTimeout (3 s); the
+ * sweep that looks for silent peers runs every 15 s ± 50 %. 90 s covers all of that.
+ */
+const DETECT = 90 * second;
+
+function describeLookups(s: LookupSummary): string {
+  return `${s.lookups} lookups, success ${(s.success * 100).toFixed(1)} %, ${s.timeoutsPerLookup} timeouts per lookup, hops ${s.hops.mean} (p99 ${s.hops.p99}), latency p50 ${s.latencyMs.p50} ms`;
+}
+
+describe('simulator: 1,000 peers', () => {
+  const sim = new Simulation({ nodes: N, seed: 11, joinRate: 50, settle: 45 * second });
+  before(() => sim.build());
+
+  it('builds a correct ring and answers every lookup from the responsible peer in ≤ ½·log2 N hops', (t) => {
+    assert.equal(sim.overlay.joined.length, N);
+    assert.equal(sim.wrongSuccessors(), 0);
+    const m = sim.measure(30 * second, 500);
+    t.diagnostic(describeLookups(m.lookups));
+    t.diagnostic(`maintenance ${m.maintenance.bytesPerNodePerSec} B/s per peer`);
+    assert.equal(m.lookups.lookups, 500);
+    assert.equal(m.lookups.success, 1);
+    assert.ok(m.lookups.hops.mean <= 0.5 * Math.log2(N), `mean hops ${m.lookups.hops.mean}`);
+  });
+
+  it('answers every lookup after half the peers fail silently at once, once the cores noticed', (t) => {
+    const failAt = sim.now;
+    assert.equal(sim.fail(0.5), N / 2);
+    const right = sim.measure(5 * second, 500, 'right after the failure').lookups;
+    t.diagnostic(`right after the failure: ${describeLookups(right)}`);
+    sim.advance(failAt + DETECT, 'detecting');
+    const m = sim.measure(30 * second, 500);
+    t.diagnostic(`${DETECT / second} s after the failure: ${describeLookups(m.lookups)}`);
+    assert.equal(m.lookups.success, 1);
+    assert.ok(m.lookups.timeoutsPerLookup <= 1, `timeouts per lookup ${m.lookups.timeoutsPerLookup}`);
+    assert.equal(sim.wrongSuccessors(), 0, 'the ring of the survivors is whole again');
+  });
+});
