@@ -6,7 +6,7 @@ import type { Bench, BenchResult } from './harness.js';
  * `npm run bench`: runs every registered benchmark and rewrites BENCHMARKS.md. Pass names to run a subset
  * (`npm run bench -- codec`); a subset prints its results and leaves BENCHMARKS.md alone.
  */
-const registry: Array<() => Promise<{ bench: Bench }>> = [];
+const registry: Array<() => Promise<{ bench: Bench }>> = [() => import('./sim.js')];
 
 const only = process.argv.slice(2);
 const results: BenchResult[] = [];
