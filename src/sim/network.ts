@@ -1,3 +1,4 @@
+import { concatBytes } from '../core/bytes.js';
 import { second } from '../core/clock.js';
 import type { NodeId } from '../core/ids.js';
 import type { Random } from '../core/random.js';
@@ -417,14 +418,5 @@ export class SimNetwork<H extends SimHost, T = unknown> {
 }
 
 function join(parts: readonly Uint8Array[]): Uint8Array {
-  if (parts.length === 1) return parts[0] as Uint8Array;
-  let n = 0;
-  for (const p of parts) n += p.length;
-  const out = new Uint8Array(n);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
+  return parts.length === 1 ? (parts[0] as Uint8Array) : concatBytes(...parts);
 }

@@ -1,3 +1,4 @@
+import { readU32 } from '../core/bytes.js';
 import type { TransactionId } from '../core/ids.js';
 import {
   FORWARDING_HEADER_FIXED_LENGTH,
@@ -109,7 +110,7 @@ export class TrafficMonitor<H extends SimHost> implements TrafficObserver<H, Hop
     const code = len >= FORWARDING_HEADER_FIXED_LENGTH ? messageCode(b, m, len) : undefined;
     const t =
       len >= FORWARDING_HEADER_FIXED_LENGTH
-        ? this.#tracked.get(u32(b, m + TXID_AT) * 0x1_0000_0000 + u32(b, m + TXID_AT + 4))
+        ? this.#tracked.get(readU32(b, m + TXID_AT) * 0x1_0000_0000 + readU32(b, m + TXID_AT + 4))
         : undefined;
     if (t !== undefined) {
       // Each data frame is answered by exactly one ack frame: both belong to the workload.
@@ -141,23 +142,13 @@ function u24(b: Uint8Array, at: number): number {
   return (((b[at] as number) << 16) | ((b[at + 1] as number) << 8) | (b[at + 2] as number)) >>> 0;
 }
 
-function u32(b: Uint8Array, at: number): number {
-  return (
-    (((b[at] as number) << 24) |
-      ((b[at + 1] as number) << 16) |
-      ((b[at + 2] as number) << 8) |
-      (b[at + 3] as number)) >>>
-    0
-  );
-}
-
 function u16(b: Uint8Array, at: number): number {
   return ((b[at] as number) << 8) | (b[at + 1] as number);
 }
 
 /** The message code of an unfragmented message or first fragment (RFC 6940 §6.3.3), else undefined. */
 function messageCode(b: Uint8Array, m: number, len: number): number | undefined {
-  if ((u32(b, m + FRAGMENT_AT) & FRAGMENT_OFFSET_MASK) !== 0) return undefined;
+  if ((readU32(b, m + FRAGMENT_AT) & FRAGMENT_OFFSET_MASK) !== 0) return undefined;
   const payload =
     FORWARDING_HEADER_FIXED_LENGTH +
     u16(b, m + LISTS_AT) +

@@ -1,3 +1,4 @@
+import { readU32 } from '../../core/bytes.js';
 import { CodecError, Reader } from '../../wire/index.js';
 import { FramedMessageType } from './codes.js';
 
@@ -135,14 +136,4 @@ function frameAt(b: Uint8Array, at: number, size: number): FramedMessage {
   const seq = readU32(b, at + 1);
   if (b[at] === FramedMessageType.ack) return { type: 'ack', ackSequence: seq, received: readU32(b, at + 5) };
   return { type: 'data', sequence: seq, message: b.slice(at + DATA_FRAME_OVERHEAD, at + size) };
-}
-
-function readU32(b: Uint8Array, at: number): number {
-  return (
-    (((b[at] as number) << 24) |
-      ((b[at + 1] as number) << 16) |
-      ((b[at + 2] as number) << 8) |
-      (b[at + 3] as number)) >>>
-    0
-  );
 }

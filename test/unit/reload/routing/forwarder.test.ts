@@ -167,7 +167,11 @@ describe('route (RFC 6940 §6.1.2 forwarding rules)', () => {
     });
     const d = route(env, { header: looping, code: req, previousHop: B });
     assert.equal(d.action, 'drop');
-    assert.equal(route(env, { header: looping, code: ans, previousHop: B }).action, 'forward', 'answers are not');
+    assert.equal(
+      route(env, { header: looping, code: ans, previousHop: B }).action,
+      'forward',
+      'answers are not',
+    );
     const mine = header({ ...looping, destinationList: [{ type: 'resource', id: res(250) }] });
     assert.equal(route(env, { header: mine, code: req, previousHop: B }).action, 'deliver');
   });
