@@ -69,6 +69,8 @@ export class ReloadNode {
   readonly config: ReloadNodeConfig;
   readonly #deps: ReloadNodeDeps;
   readonly #timers = new TimerTable<NodeTimer>();
+  /** Every part with deadlines besides the transport (see nextDeadline). */
+  readonly #timed: ReadonlyArray<{ nextDeadline(): number | undefined }>;
   #now = 0;
   #stopping = false;
 
@@ -93,6 +95,7 @@ export class ReloadNode {
     );
     this.chord = new ChordTopology(this.#chordHost(), config.chord);
     chordRef = this.chord;
+    this.#timed = [this.attach, this.bootstrap, this.chord, this.#timers];
     this.#wire();
   }
 
@@ -259,14 +262,10 @@ export class ReloadNode {
   }
 
   nextDeadline(): number | undefined {
-    let min: number | undefined;
-    for (const d of [
-      this.transport.nextDeadline(),
-      this.attach.nextDeadline(),
-      this.bootstrap.nextDeadline(),
-      this.chord.nextDeadline(),
-      this.#timers.nextDeadline(),
-    ]) {
+    // Asked after every input: a plain loop over the parts, no array per call.
+    let min = this.transport.nextDeadline();
+    for (const part of this.#timed) {
+      const d = part.nextDeadline();
       if (d !== undefined && (min === undefined || d < min)) min = d;
     }
     return min;

@@ -1,4 +1,3 @@
-import { concatBytes } from '../core/bytes.js';
 import { second } from '../core/clock.js';
 import type { NodeId } from '../core/ids.js';
 import type { Random } from '../core/random.js';
@@ -60,7 +59,8 @@ export class Endpoint<H extends SimHost> {
 
 /** Sees every transmission; the token it returns comes back when (and only if) the bytes are delivered. */
 export interface TrafficObserver<H extends SimHost, T> {
-  sent(from: Endpoint<H>, to: Endpoint<H>, bytes: Uint8Array): T | undefined;
+  /** One segment: the chunks one input wrote to a link, in order. */
+  sent(from: Endpoint<H>, to: Endpoint<H>, chunks: readonly Uint8Array[]): T | undefined;
   delivered(to: Endpoint<H>, token: T): void;
 }
 
@@ -92,7 +92,7 @@ type NetEvent<H extends SimHost, T> =
       readonly to: Endpoint<H>;
       readonly from: Endpoint<H>;
       readonly link: LinkId;
-      readonly bytes: Uint8Array;
+      readonly chunks: readonly Uint8Array[];
       readonly token: T | undefined;
     }
   | {
@@ -232,7 +232,7 @@ export class SimNetwork<H extends SimHost, T = unknown> {
         this.#wake(ev.ep);
         return;
       case 'data':
-        this.#deliver(ev.to, ev.from, ev.link, ev.bytes, ev.token);
+        this.#deliver(ev.to, ev.from, ev.link, ev.chunks, ev.token);
         return;
       case 'accept':
         this.#accept(ev.client, ev.link, ev.server);
@@ -260,14 +260,23 @@ export class SimNetwork<H extends SimHost, T = unknown> {
     this.#afterInput(ep);
   }
 
-  #deliver(to: Endpoint<H>, from: Endpoint<H>, link: LinkId, bytes: Uint8Array, token: T | undefined): void {
+  #deliver(
+    to: Endpoint<H>,
+    from: Endpoint<H>,
+    link: LinkId,
+    chunks: readonly Uint8Array[],
+    token: T | undefined,
+  ): void {
     if (to.state !== 'up' || to.group !== from.group || !to.links.has(link)) {
       this.counters.packetsDropped++;
       return;
     }
     this.counters.packetsDelivered++;
     if (token !== undefined) this.#observer?.delivered(to, token);
-    to.host.linkData(link, bytes, this.#now);
+    for (const bytes of chunks) {
+      if (!to.links.has(link) || to.state !== 'up') break;
+      to.host.linkData(link, bytes, this.#now);
+    }
     this.#afterInput(to);
   }
 
@@ -344,7 +353,7 @@ export class SimNetwork<H extends SimHost, T = unknown> {
       if (o.type === 'connect') this.#connect(ep, o.link, `${o.host}:${o.port}`);
       else this.#close(ep, o.link, o.reason);
     }
-    for (const [link, parts] of batch) this.#transmit(ep, link, join(parts));
+    for (const [link, chunks] of batch) this.#transmit(ep, link, chunks);
     batch.clear();
     if (ep.state !== 'up') return;
     const d = host.nextDeadline();
@@ -358,10 +367,10 @@ export class SimNetwork<H extends SimHost, T = unknown> {
     const parts = this.#batch.get(link);
     if (parts === undefined) return;
     this.#batch.delete(link);
-    this.#transmit(ep, link, join(parts));
+    this.#transmit(ep, link, parts);
   }
 
-  #transmit(from: Endpoint<H>, link: LinkId, bytes: Uint8Array): void {
+  #transmit(from: Endpoint<H>, link: LinkId, chunks: readonly Uint8Array[]): void {
     const end = from.links.get(link);
     if (end === undefined) {
       this.counters.packetsDropped++;
@@ -384,9 +393,9 @@ export class SimNetwork<H extends SimHost, T = unknown> {
     if (arrival < end.lastArrival) arrival = end.lastArrival;
     end.lastArrival = arrival;
     this.counters.packetsSent++;
-    this.counters.bytesSent += bytes.length;
-    const token = this.#observer?.sent(from, to, bytes);
-    this.#queue.push(arrival, { kind: 'data', to, from, link: end.peerLink, bytes, token });
+    for (const c of chunks) this.counters.bytesSent += c.length;
+    const token = this.#observer?.sent(from, to, chunks);
+    this.#queue.push(arrival, { kind: 'data', to, from, link: end.peerLink, chunks, token });
   }
 
   #connect(from: Endpoint<H>, link: LinkId, address: string): void {
@@ -415,8 +424,4 @@ export class SimNetwork<H extends SimHost, T = unknown> {
     const at = Math.max(now + ow, end.lastArrival);
     this.#queue.push(at, { kind: 'closed', ep: end.peer, link: end.peerLink, from, reason });
   }
-}
-
-function join(parts: readonly Uint8Array[]): Uint8Array {
-  return parts.length === 1 ? (parts[0] as Uint8Array) : concatBytes(...parts);
 }

@@ -79,10 +79,18 @@ export class TrafficMonitor<H extends SimHost> implements TrafficObserver<H, Hop
     return old;
   }
 
-  sent(_from: Endpoint<H>, _to: Endpoint<H>, bytes: Uint8Array): HopToken | undefined {
+  sent(_from: Endpoint<H>, _to: Endpoint<H>, chunks: readonly Uint8Array[]): HopToken | undefined {
+    let token: [TrackedRequest, number][] | undefined;
+    for (const bytes of chunks) token = this.#chunk(bytes, token);
+    return token;
+  }
+
+  #chunk(
+    bytes: Uint8Array,
+    token: [TrackedRequest, number][] | undefined,
+  ): [TrackedRequest, number][] | undefined {
     const c = this.counters;
     c.bytes += bytes.length;
-    let token: [TrackedRequest, number][] | undefined;
     let at = 0;
     while (at + ACK_FRAME_LENGTH <= bytes.length) {
       const type = bytes[at] as number;

@@ -61,7 +61,8 @@ describe('virtual network: links', () => {
     assert.deepEqual(
       data.map((e) => [e.at, [...(e.kind === 'data' ? e.bytes : [])]]),
       [
-        [50 + OW, [1, 2]],
+        [50 + OW, [1]],
+        [50 + OW, [2]],
         [55 + OW, [3]],
       ],
     );
