@@ -48,6 +48,8 @@ export interface SimResult extends LookupSummary {
   readonly detectMs?: number;
   readonly failed?: number;
   readonly departures?: number;
+  /** Lookups whose originator departed before the answer came back (churn). */
+  readonly abandoned: number;
   /** Live peers, joined peers, and joined peers whose first successor is wrong, at the end. */
   readonly liveNodes: number;
   readonly joinedNodes: number;
@@ -121,6 +123,7 @@ function result(
     maintenanceBytesPerNodePerSec: m.maintenance.bytesPerNodePerSec,
     maintenanceMessagesPerNodePerSec: m.maintenance.messagesPerNodePerSec,
     maintenance: m.maintenance,
+    abandoned: m.abandoned,
     ...extra,
     liveNodes: o.aliveCount,
     joinedNodes: o.joined.length,

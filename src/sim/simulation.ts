@@ -33,6 +33,8 @@ export interface SimulationOptions {
 /** A measurement: lookup outcomes and the traffic that was not lookups, per live node and second. */
 export interface Measurement {
   readonly lookups: LookupSummary;
+  /** Lookups whose originator departed before any answer came (not counted in `lookups`). */
+  readonly abandoned: number;
   readonly maintenance: MaintenanceSummary;
 }
 
@@ -123,7 +125,12 @@ export class Simulation {
     const traffic = o.monitor.reset();
     const nodeMs = o.takeNodeTime();
     this.advance(o.now + SIM_TIMING.drain, phase);
-    return { lookups: summarize(this.lookups.take()), maintenance: maintenanceOf(traffic, nodeMs) };
+    const outcomes = this.lookups.take();
+    return {
+      lookups: summarize(outcomes),
+      abandoned: count - outcomes.length,
+      maintenance: maintenanceOf(traffic, nodeMs),
+    };
   }
 
   /** Kills a fraction of the joined peers at once, silently (bootstrap peers excepted); returns how many. */

@@ -24,6 +24,8 @@ export interface TrackedRequest {
   readonly hopsAt: Map<number, number>;
   /** Link transmissions of the request (every hop of every copy). */
   transmissions: number;
+  /** Called when a copy of the request first reaches an endpoint (by index). */
+  arrived: ((index: number) => void) | undefined;
 }
 
 /** A delivered workload request frame: which lookup, at which hop. */
@@ -63,7 +65,7 @@ export class TrafficMonitor<H extends SimHost> implements TrafficObserver<H, Hop
   track(transactionId: TransactionId): TrackedRequest {
     const hi = Number(transactionId >> 32n);
     const lo = Number(transactionId & 0xffff_ffffn);
-    const t: TrackedRequest = { hi, lo, hopsAt: new Map(), transmissions: 0 };
+    const t: TrackedRequest = { hi, lo, hopsAt: new Map(), transmissions: 0, arrived: undefined };
     this.#tracked.set(hi * 0x1_0000_0000 + lo, t);
     return t;
   }
@@ -141,6 +143,7 @@ export class TrafficMonitor<H extends SimHost> implements TrafficObserver<H, Hop
   delivered(to: Endpoint<H>, token: HopToken): void {
     for (const [t, hop] of token) {
       const prev = t.hopsAt.get(to.index);
+      if (prev === undefined) t.arrived?.(to.index);
       if (prev === undefined || hop < prev) t.hopsAt.set(to.index, hop);
     }
   }

@@ -222,10 +222,12 @@ export class TableKeeper {
     );
   }
 
+  /**
+   * Only silence proves a failure: an error such as Error_Not_Found comes from some peer on the way whose
+   * view of the ring may simply be older than ours (a peer that has just joined).
+   */
   #noAnswer(r: RequestResult): boolean {
-    return (
-      !r.ok && (r.errorCode === ErrorCode.Error_Request_Timeout || r.errorCode === ErrorCode.Error_Not_Found)
-    );
+    return !r.ok && r.errorCode === ErrorCode.Error_Request_Timeout;
   }
 
   /** Ask the closest successor for its full routing state, to refill a short successor list. */

@@ -12,7 +12,7 @@ import type { RoutingTable } from './routing-table.js';
  *   heard on both sides);
  * - a member that is in neither table and silent for twice that long is evicted: nobody keeps that link
  *   alive, so it is either dead or unused;
- * - a peer declared failed is remembered for a while, so that stale Updates from other peers do not make
+ * - a peer declared failed is remembered for a keepalive period, so that stale Updates from other peers do not make
  *   us attach to it again at once (RFC 6940 §10.7.1: a peer being re-tried stays out of the tables).
  */
 export class LivenessTracker {
@@ -36,10 +36,10 @@ export class LivenessTracker {
     this.#checking.delete(id);
   }
 
-  /** Remembers a failed peer for two keepalive periods. */
+  /** Remembers a failed peer for a keepalive period (by then its other peers have noticed too). */
   bury(id: NodeId, now: number): void {
     this.#checking.delete(id);
-    this.#deadUntil.set(id, now + 2 * this.#keepalive);
+    this.#deadUntil.set(id, now + this.#keepalive);
   }
 
   isBuried(id: NodeId, now: number): boolean {
