@@ -1,10 +1,11 @@
 import { second } from '../core/clock.js';
-import type { NodeId } from '../core/ids.js';
 import type { Random } from '../core/random.js';
-import type { NodeOutput } from '../reload/node/types.js';
 import type { LinkId } from '../reload/routing/types.js';
+import { Endpoint, type LinkEnd, type SimHost, type TrafficObserver } from './endpoint.js';
 import { EventQueue } from './event-queue.js';
 import type { LatencyModel, Placement } from './latency.js';
+
+export { Endpoint, type EndpointState, type SimHost, type TrafficObserver } from './endpoint.js';
 
 /**
  * The virtual network: a clock, an agenda, and TLS-over-TCP links between simulated hosts. A host is any
@@ -18,52 +19,6 @@ import type { LatencyModel, Placement } from './latency.js';
  * A killed host goes silent (packets to it vanish, no FIN), so its peers must find out through their own
  * liveness machinery; a crashed host resets its connections at once and refuses new ones.
  */
-export interface SimHost {
-  readonly localId: NodeId;
-  pollOutput(): NodeOutput | undefined;
-  linkUp(link: LinkId, peerIds: readonly NodeId[], now: number): boolean;
-  accept(peerIds: readonly NodeId[], now: number): LinkId | undefined;
-  linkData(link: LinkId, bytes: Uint8Array, now: number): void;
-  linkClosed(link: LinkId, reason: string, now: number): void;
-  handleTimeout(now: number): void;
-  nextDeadline(): number | undefined;
-}
-
-/** `up` runs; `dead` went silent (kill); `crashed` reset its connections and refuses new ones. */
-export type EndpointState = 'up' | 'dead' | 'crashed';
-
-interface LinkEnd<H extends SimHost> {
-  readonly peer: Endpoint<H>;
-  readonly peerLink: LinkId;
-  /** When the last packet sent this way arrives: later packets never overtake it (TCP order). */
-  lastArrival: number;
-}
-
-export class Endpoint<H extends SimHost> {
-  state: EndpointState = 'up';
-  /** Partition group: two endpoints reach each other only inside the same group. */
-  group = 0;
-  /** The wake-up currently scheduled for the host's next deadline (Infinity: none). */
-  wakeAt = Number.POSITIVE_INFINITY;
-  readonly links = new Map<LinkId, LinkEnd<H>>();
-  /** Client connections not up yet: link → when the connect began. */
-  readonly pending = new Map<LinkId, number>();
-
-  constructor(
-    readonly index: number,
-    readonly address: string,
-    readonly host: H,
-    readonly placement: Placement,
-  ) {}
-}
-
-/** Sees every transmission; the token it returns comes back when (and only if) the bytes are delivered. */
-export interface TrafficObserver<H extends SimHost, T> {
-  /** One segment: the chunks one input wrote to a link, in order. */
-  sent(from: Endpoint<H>, to: Endpoint<H>, chunks: readonly Uint8Array[]): T | undefined;
-  delivered(to: Endpoint<H>, token: T): void;
-}
-
 export interface NetworkOptions {
   readonly latency: LatencyModel;
   readonly random: Random;

@@ -82,15 +82,12 @@ export class TrafficMonitor<H extends SimHost> implements TrafficObserver<H, Hop
   }
 
   sent(_from: Endpoint<H>, _to: Endpoint<H>, chunks: readonly Uint8Array[]): HopToken | undefined {
-    let token: [TrackedRequest, number][] | undefined;
-    for (const bytes of chunks) token = this.#chunk(bytes, token);
-    return token;
+    const hits: [TrackedRequest, number][] = [];
+    for (const bytes of chunks) this.#chunk(bytes, hits);
+    return hits.length === 0 ? undefined : hits;
   }
 
-  #chunk(
-    bytes: Uint8Array,
-    token: [TrackedRequest, number][] | undefined,
-  ): [TrackedRequest, number][] | undefined {
+  #chunk(bytes: Uint8Array, hits: [TrackedRequest, number][]): void {
     const c = this.counters;
     c.bytes += bytes.length;
     let at = 0;
@@ -106,12 +103,8 @@ export class TrafficMonitor<H extends SimHost> implements TrafficObserver<H, Hop
       at += size;
       c.dataFrames++;
       const hit = this.#classify(bytes, m, len, size);
-      if (hit !== undefined) {
-        token ??= [];
-        token.push(hit);
-      }
+      if (hit !== undefined) hits.push(hit);
     }
-    return token;
   }
 
   /** Counts one data frame; returns the lookup and hop when it is a tracked request. */
