@@ -2,14 +2,22 @@ import type { NodeId } from '../../src/core/ids.js';
 import { encodeFrame } from '../../src/reload/messages/framing.js';
 import type { NodeOutput } from '../../src/reload/node/types.js';
 import type { LinkId } from '../../src/reload/routing/types.js';
-import type { SimHost } from '../../src/sim/network.js';
 
 /**
  * A synchronous in-memory network for unit tests of the message layer: `connect` outputs reach the node
  * registered at that "host", bytes are delivered in order, and `loss` lets a test drop chosen frames.
  */
-/** What the network drives: a MessageTransport or a whole ReloadNode (the simulator's host interface). */
-export type Drivable = SimHost;
+/** What the network drives: a MessageTransport or a whole ReloadNode. */
+export interface Drivable {
+  readonly localId: NodeId;
+  pollOutput(): NodeOutput | undefined;
+  linkUp(link: LinkId, peerIds: readonly NodeId[], now: number): boolean;
+  accept(peerIds: readonly NodeId[], now: number): LinkId | undefined;
+  linkData(link: LinkId, bytes: Uint8Array, now: number): void;
+  linkClosed(link: LinkId, reason: string, now: number): void;
+  handleTimeout(now: number): void;
+  nextDeadline(): number | undefined;
+}
 
 type MessageTransport = Drivable;
 
