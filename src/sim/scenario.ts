@@ -3,6 +3,7 @@ import type { SessionDistribution } from './churn.js';
 import {
   type MaintenanceSummary,
   type Measurement,
+  type PhaseCost,
   SIM_TIMING,
   Simulation,
   type SimulationOptions,
@@ -31,6 +32,8 @@ export interface SimOptions extends Omit<SimulationOptions, 'onProgress'> {
   readonly lookups?: number;
   /** Time allowed after a mass failure before the main measurement, ms. */
   readonly detect?: number;
+  /** Fail scenario: measure the steady state first, on the same ring (reported as `steady`). */
+  readonly steadyFirst?: boolean;
   /** Called as virtual time advances (phase name, fraction of the whole run done). */
   readonly onProgress?: (phase: string, done: number) => void;
 }
@@ -42,6 +45,8 @@ export interface SimResult extends LookupSummary {
   readonly maintenanceBytesPerNodePerSec: number;
   readonly maintenanceMessagesPerNodePerSec: number;
   readonly maintenance: MaintenanceSummary;
+  /** Fail scenario with `steadyFirst`: the ring measured before the failure. */
+  readonly steady?: Measurement;
   /** Fail scenario: lookups sent in the first seconds after the failure, before any repair. */
   readonly immediate?: LookupSummary;
   /** Fail scenario: virtual time between the failure and the main measurement (ms). */
@@ -57,6 +62,8 @@ export interface SimResult extends LookupSummary {
   readonly virtualSeconds: number;
   /** Simulated events (the CLI divides by wall time for events per second). */
   readonly events: number;
+  /** Virtual time and events per phase (build, measure, ...), for the cost of each. */
+  readonly phases: readonly PhaseCost[];
 }
 
 export const SIM_DEFAULTS = {
@@ -76,7 +83,8 @@ export function runSimulation(opts: SimOptions): SimResult {
   const total = (): number => {
     const b = sim?.buildTime ?? 0;
     const m = duration + SIM_TIMING.drain + (opts.fail === undefined ? 0 : detect);
-    return b + m;
+    const steady = opts.fail !== undefined && opts.steadyFirst === true ? duration + SIM_TIMING.drain : 0;
+    return b + m + steady;
   };
   const { onProgress, ...rest } = opts;
   sim = new Simulation({
@@ -87,12 +95,19 @@ export function runSimulation(opts: SimOptions): SimResult {
   });
   sim.build();
   if (opts.fail !== undefined && opts.fail > 0) {
+    const steady = opts.steadyFirst === true ? sim.measure(duration, lookups, 'steady') : undefined;
     const failAt = sim.now;
     const failed = sim.fail(opts.fail);
     const immediate = sim.measure(SIM_DEFAULTS.immediateWindow, lookups, 'after failure').lookups;
     const detectMs = Math.max(detect, sim.now - failAt);
     sim.advance(failAt + detectMs, 'detecting');
-    return result(sim, 'fail', opts, sim.measure(duration, lookups), { immediate, detectMs, failed });
+    const m = sim.measure(duration, lookups);
+    return result(sim, 'fail', opts, m, {
+      immediate,
+      detectMs,
+      failed,
+      ...(steady === undefined ? {} : { steady }),
+    });
   }
   if (opts.churn !== undefined) {
     const d: SessionDistribution =
@@ -130,5 +145,6 @@ function result(
     wrongSuccessors: sim.wrongSuccessors(),
     virtualSeconds: round(o.now / second, 1),
     events: o.net.counters.events,
+    phases: sim.phases.map((p) => ({ ...p })),
   };
 }

@@ -45,6 +45,13 @@ export interface MaintenanceSummary {
   readonly byMessage: Readonly<Record<string, { readonly messages: number; readonly bytes: number }>>;
 }
 
+/** Virtual time and simulated events spent in one phase (consecutive calls with one name add up). */
+export interface PhaseCost {
+  readonly phase: string;
+  virtualMs: number;
+  events: number;
+}
+
 export const SIM_TIMING = {
   settle: 60 * second,
   /** RFC 6940 §6.2.1: 5 transmissions × 3 s; a lookup still open after this has failed. */
@@ -59,6 +66,7 @@ export class Simulation {
   #churn: SessionDistribution | undefined;
   #departure: 'kill' | 'crash' | 'leave' = 'kill';
   #departures = 0;
+  readonly #phases: PhaseCost[] = [];
 
   constructor(opts: SimulationOptions) {
     if (!Number.isInteger(opts.nodes) || opts.nodes < 2) throw new RangeError('nodes must be an integer ≥ 2');
@@ -81,6 +89,11 @@ export class Simulation {
     return this.#departures;
   }
 
+  /** Where the virtual time and the events went, phase by phase, in order. */
+  get phases(): readonly PhaseCost[] {
+    return this.#phases;
+  }
+
   /** Virtual time the build phase takes (for progress reports). */
   get buildTime(): number {
     const rate = this.#opts.joinRate ?? Math.max(20, this.#opts.nodes / 100);
@@ -91,10 +104,19 @@ export class Simulation {
   advance(until: number, phase = this.#phase): void {
     this.#phase = phase;
     const net = this.overlay.net;
+    let cost = this.#phases[this.#phases.length - 1];
+    if (cost?.phase !== phase) {
+      cost = { phase, virtualMs: 0, events: 0 };
+      this.#phases.push(cost);
+    }
+    const t0 = net.now;
+    const e0 = net.counters.events;
     while (net.now < until) {
       net.run(Math.min(until, net.now + second));
       this.#opts.onProgress?.(phase, net.now);
     }
+    cost.virtualMs += net.now - t0;
+    cost.events += net.counters.events - e0;
   }
 
   /** Bootstrap peers first, a second apart; then the rest join as a Poisson process. */

@@ -24,7 +24,7 @@ import { type Connection, type ConnectionPurpose, ConnectionTable } from './conn
 import type { MessageSecurity, TopologyRouting } from './ports.js';
 import { Requester } from './requester.js';
 import { Responder } from './responder.js';
-import { type LocalDelivery, peekCode, type Sender } from './sender.js';
+import { type LocalDelivery, peekCode, type RoutedMessage, type Sender } from './sender.js';
 import { TransportStats } from './stats.js';
 import type { NodeOutput, RequestHandler, RequestResult, RequestSpec } from './types.js';
 
@@ -295,12 +295,13 @@ export class MessageTransport {
       this.#transmit(c, header, payload, code, now);
       return true;
     }
-    const d = route(this.#env, { header, code, previousHop: undefined });
+    const own: RoutedMessage = { header, payload, code, previousHop: undefined };
+    const d = route(this.#env, own);
     switch (d.action) {
       case 'forward': {
         const c = this.connections.get(d.link);
         if (c === undefined) return false;
-        this.#transmit(c, d.header, payload, code, now);
+        this.#transmit(c, d.header, payload, code, now, own);
         return true;
       }
       case 'deliver':
@@ -320,6 +321,7 @@ export class MessageTransport {
     payload: Uint8Array,
     code: number | undefined,
     now: number,
+    routed?: RoutedMessage,
   ): void {
     const link = c.link;
     if (link === undefined) return;
@@ -337,7 +339,7 @@ export class MessageTransport {
         this.stats.drop('message too large to send');
         return;
       }
-      link.send(piece, now);
+      link.send(piece, now, routed);
     }
     if (code !== undefined) this.stats.countOut(code);
     this.#flushLink(c, now);
@@ -356,6 +358,7 @@ export class MessageTransport {
       if (e.type === 'message') this.#onMessage(c, e.bytes, now);
       else if (e.type === 'suspect' || e.type === 'recovered') {
         this.events.emit('link-suspect', { link: c.id, peer: c.peer, suspect: e.type === 'suspect' });
+        if (e.type === 'suspect') this.#reroute(c, link.takeUnacked(), now);
       } else if (e.type === 'failed') {
         this.#close(c, e.reason);
         return;
@@ -364,6 +367,30 @@ export class MessageTransport {
     const d = link.nextDeadline();
     if (d === undefined) this.#linkTimers.clear(c.id);
     else if (this.#linkTimers.get(c.id) !== d) this.#linkTimers.set(c.id, d);
+  }
+
+  /**
+   * A link turned suspect (one RTO without an ack, RFC 6940 §6.6.4): the messages this node routed over it
+   * and that are still unacked are routed again, now that routing avoids the link — a hop-by-hop
+   * retransmission (RFC 6940 §6.2.1 leaves those to the link layer), so a dead finger costs its RTO
+   * rather than the originator's 3 s end-to-end timer. Messages that name the link's peer in their
+   * destination list (answers on their via path, checks of that peer) have no other way and are left
+   * alone. A peer that was only slow gets a second copy, which duplicate detection absorbs.
+   */
+  #reroute(c: Connection, unacked: readonly RoutedMessage[], now: number): void {
+    let last: RoutedMessage | undefined;
+    for (const u of unacked) {
+      // The fragments of one message share their entry, in order: the whole message is routed once.
+      if (u === last) continue;
+      last = u;
+      if (c.peer === undefined || names(u.header.destinationList, c.peer)) continue;
+      const d = route(this.#env, u);
+      if (d.action !== 'forward' || d.link === c.id) continue;
+      const next = this.connections.get(d.link);
+      if (next === undefined) continue;
+      this.stats.rerouted++;
+      this.#transmit(next, d.header, u.payload, undefined, now, u);
+    }
   }
 
   #onMessage(c: Connection, bytes: Uint8Array, now: number): void {
@@ -378,13 +405,14 @@ export class MessageTransport {
     }
     const code = parseFragment(header.fragment).offset === 0 ? peekCode(payload) : undefined;
     this.stats.countIn(code);
-    const d = route(this.#env, { header, code, previousHop: c.peer });
+    const incoming: RoutedMessage = { header, payload, code, previousHop: c.peer };
+    const d = route(this.#env, incoming);
     switch (d.action) {
       case 'forward': {
         const next = this.connections.get(d.link);
         if (next === undefined) return;
         this.stats.forwarded++;
-        this.#transmit(next, d.header, payload, undefined, now);
+        this.#transmit(next, d.header, payload, undefined, now, incoming);
         return;
       }
       case 'error':
@@ -485,6 +513,11 @@ export class MessageTransport {
     this.#linkTimers.clear(c.id);
     this.events.emit('link-down', { link: c.id, peer, reason });
   }
+}
+
+function names(list: readonly Destination[], id: NodeId): boolean {
+  for (const d of list) if (d.type === 'node' && d.id === id) return true;
+  return false;
 }
 
 /** The earlier of two optional deadlines (the driver asks after every input, so no arrays). */

@@ -56,7 +56,8 @@ export class TableKeeper {
       emptyBackoff: EMPTY_SLOT_ROUNDS * c.opts.fingerInterval,
     });
     const k = c.opts.keepaliveInterval;
-    this.#liveness = k === undefined ? undefined : new LivenessTracker(k);
+    this.#liveness =
+      k === undefined ? undefined : new LivenessTracker(k, c.opts.fingerKeepaliveInterval ?? k);
   }
 
   // ---- membership ----------------------------------------------------------------------------------

@@ -7,21 +7,24 @@ import type { RoutingTable } from './routing-table.js';
  * when it sends something that goes unacknowledged, so an idle link to a silently failed peer would look
  * healthy forever. This tracker says which peers need a connectivity check:
  *
- * - a Routing-Table peer (neighbour or finger) not heard from for `keepalive` ms is checked (the check is
- *   an Update for neighbours, a Ping for fingers; both are answered, so one side's check keeps the link
- *   heard on both sides);
- * - a member that is in neither table and silent for twice that long is evicted: nobody keeps that link
- *   alive, so it is either dead or unused;
+ * - a neighbour not heard from for `keepalive` ms is checked with an Update, a finger not heard from for
+ *   `fingerKeepalive` ms with a Ping (both are answered, so one side's check keeps the link heard on both
+ *   sides). Fingers may be checked less often: a dead finger that routing still uses costs one link RTO,
+ *   after which the transport routes around it (MessageTransport #reroute) and this tracker checks it;
+ * - a member that is in neither table and silent for twice the longer of the two is evicted: nobody
+ *   keeps that link alive, so it is either dead or unused;
  * - a peer declared failed is remembered for a keepalive period, so that stale Updates from other peers do not make
  *   us attach to it again at once (RFC 6940 §10.7.1: a peer being re-tried stays out of the tables).
  */
 export class LivenessTracker {
   readonly #keepalive: number;
+  readonly #fingerKeepalive: number;
   readonly #checking = new Set<NodeId>();
   readonly #deadUntil = new Map<NodeId, number>();
 
-  constructor(keepalive: number) {
+  constructor(keepalive: number, fingerKeepalive = keepalive) {
     this.#keepalive = keepalive;
+    this.#fingerKeepalive = fingerKeepalive;
   }
 
   isChecking(id: NodeId): boolean {
@@ -58,11 +61,14 @@ export class LivenessTracker {
   ): { check: NodeId[]; evict: NodeId[] } {
     const check: NodeId[] = [];
     const evict: NodeId[] = [];
+    const idle = 2 * Math.max(this.#keepalive, this.#fingerKeepalive);
     for (const m of table.members()) {
       const silent = now - (lastHeard(m) ?? Number.NEGATIVE_INFINITY);
-      if (table.inRoutingTable(m)) {
+      if (table.isNeighbor(m)) {
         if (silent >= this.#keepalive && !this.#checking.has(m)) check.push(m);
-      } else if (silent >= 2 * this.#keepalive) {
+      } else if (table.isFinger(m)) {
+        if (silent >= this.#fingerKeepalive && !this.#checking.has(m)) check.push(m);
+      } else if (silent >= idle) {
         evict.push(m);
       }
     }

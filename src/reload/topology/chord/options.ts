@@ -28,6 +28,11 @@ export interface ChordOptions extends TableSizes {
    * traffic to the peer goes unanswered.
    */
   readonly keepaliveInterval?: number;
+  /**
+   * Fingers (not neighbours) are checked after this much silence (default: keepaliveInterval). Longer is
+   * cheaper: a dead finger in use costs one link RTO before the transport routes around it.
+   */
+  readonly fingerKeepaliveInterval?: number;
   /** How long a connectivity check may take before the peer is declared failed (default 3 s). */
   readonly livenessTimeout?: number;
 }
