@@ -12,9 +12,11 @@ import type { LookupSummary } from '../../src/sim/stats.js';
 const N = 1000;
 
 /**
- * Silent failures are noticed by the cores' own liveness machinery: a Routing-Table peer not heard from
- * for keepaliveInterval (60 s) gets a connectivity check, which fails after livenessTimeout (3 s); the
- * sweep that looks for silent peers runs every 15 s ± 50 %. 90 s covers all of that.
+ * Silent failures are noticed by the cores' own liveness machinery: a neighbour not heard from for
+ * keepaliveInterval (60 s) gets a connectivity check, which fails after livenessTimeout (3 s); the sweep
+ * that looks for silent peers runs every 15 s ± 50 %. 90 s covers all of that for neighbours. Fingers are
+ * checked only after 5 minutes of silence, but a dead finger that routing picks costs one link RTO: the
+ * link turns suspect, the request is routed around it and the finger is checked at once.
  */
 const DETECT = 90 * second;
 
@@ -40,13 +42,14 @@ describe('simulator: 1,000 peers', () => {
   it('answers ≥ 99 % of lookups correctly while the peers churn with 10-minute median sessions', (t) => {
     // Exponential sessions, silent departures; every departed peer is replaced by a new one at once.
     sim.startChurn({ kind: 'exponential', median: 10 * minute });
-    const m = sim.measure(2 * minute, 500, 'churn');
+    const m = sim.measure(90 * second, 500, 'churn');
     sim.stopChurn();
     const l = m.lookups;
     t.diagnostic(
       `${sim.departures} departures; ${describeLookups(l)} (wrong node ${l.failures.wrongNode}, timed out ${l.failures.timedOut}); maintenance ${m.maintenance.bytesPerNodePerSec} B/s per peer`,
     );
-    assert.ok(sim.departures >= 100, `${sim.departures} departures`);
+    // About 1,000 / (10 min / ln 2) per second: some 100 in 90 s.
+    assert.ok(sim.departures >= 75, `${sim.departures} departures`);
     assert.ok(l.success >= 0.99, `success ${l.success}`);
     // Let the last joiners finish and the ring settle before the next test.
     sim.advance(sim.now + 45 * second, 'settle');
@@ -57,7 +60,7 @@ describe('simulator: 1,000 peers', () => {
     const live = sim.overlay.joined.length;
     assert.ok(live >= N - 5, `${live} joined peers before the failure`);
     assert.equal(sim.fail(0.5), Math.round(live / 2));
-    const right = sim.measure(5 * second, 500, 'right after the failure').lookups;
+    const right = sim.measure(5 * second, 250, 'right after the failure').lookups;
     t.diagnostic(`right after the failure: ${describeLookups(right)}`);
     sim.advance(failAt + DETECT, 'detecting');
     const m = sim.measure(30 * second, 500);

@@ -95,6 +95,10 @@ export class TableKeeper {
           ];
     host.attach(dest, { sendUpdate: false }, (r) => {
       this.#attaching.delete(id);
+      // A candidate we could not reach (most often a peer that died and is still listed in the Updates of
+      // peers that have not noticed yet) is left alone for a while, like a peer we saw fail: every further
+      // stale Update naming it would otherwise cost another Attach and its Error_Not_Found.
+      if (!r.ok) this.#liveness?.bury(id, this.#c.now());
       if (!r.ok || !this.#c.joined()) return;
       this.adopt(r.peer);
       // Let it know we are a peer it can route through (RFC 6940 §10.7: peer_ready / neighbors).

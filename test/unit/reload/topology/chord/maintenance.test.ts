@@ -33,6 +33,17 @@ describe('CHORD-RELOAD connectivity checks', () => {
     assert.deepEqual(at(120_000).evict, [TOP + 9n]);
   });
 
+  it('checks fingers after their own, longer keepalive and evicts other members after twice the longer', () => {
+    const t = new RoutingTable(id(0n), { successors: 1, predecessors: 1, fingers: 1 });
+    // As above: successor 1, finger 2^127 + 5, a member in no table 2^127 + 9, predecessor 2^128 − 1.
+    for (const m of [1n, TOP + 5n, TOP + 9n, (1n << 128n) - 1n]) t.add(id(m));
+    const l = new LivenessTracker(60_000, 300_000);
+    const at = (now: number) => l.sweep(t, () => 0, now);
+    assert.deepEqual(at(60_000), { check: [1n, (1n << 128n) - 1n], evict: [] }, 'neighbours only');
+    assert.deepEqual(at(300_000), { check: [1n, TOP + 5n, (1n << 128n) - 1n], evict: [] });
+    assert.deepEqual(at(600_000).evict, [TOP + 9n]);
+  });
+
   it('remembers a failed peer for a keepalive period', () => {
     const l = new LivenessTracker(1000);
     l.bury(id(7n), 0);
