@@ -62,19 +62,6 @@ export function required(values: Record<string, unknown>, name: string): string 
   return v;
 }
 
-/** A command that exists in DESIGN §4 but is not built yet: it says so and exits 2. */
-export function notBuilt(name: string, summary: string, usage: string): Command {
-  return {
-    name,
-    summary: `${summary} (not built yet)`,
-    usage,
-    run: async (_args, io) => {
-      io.stderr(`p2psip ${name}: not built yet\n`);
-      return EXIT_USAGE;
-    },
-  };
-}
-
 /**
  * A command whose module loads only when it runs, so `p2psip --help` and the small control-API commands
  * start without loading X.509, XML and the node (most of a second on a slow machine).

@@ -35,6 +35,17 @@ export function concatBytes(...parts: readonly Uint8Array[]): Uint8Array {
   return out;
 }
 
+/** The big-endian uint32 at `at` (no bounds check: the caller has checked the length). */
+export function readU32(b: Uint8Array, at: number): number {
+  return (
+    (((b[at] as number) << 24) |
+      ((b[at + 1] as number) << 16) |
+      ((b[at + 2] as number) << 8) |
+      (b[at + 3] as number)) >>>
+    0
+  );
+}
+
 export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
@@ -52,8 +63,22 @@ export function compareBytes(a: Uint8Array, b: Uint8Array): number {
 }
 
 export function bytesToBigInt(bytes: Uint8Array): bigint {
+  // Four bytes per BigInt operation: every BigInt step allocates, and ids are converted per message.
+  const n = bytes.length;
+  const head = n % 4;
   let v = 0n;
-  for (const b of bytes) v = (v << 8n) | BigInt(b);
+  let i = 0;
+  if (head > 0) {
+    let w = 0;
+    for (; i < head; i++) w = w * 256 + (bytes[i] as number);
+    v = BigInt(w);
+  }
+  for (; i < n; i += 4) {
+    const w =
+      (bytes[i] as number) * 0x100_0000 +
+      (((bytes[i + 1] as number) << 16) | ((bytes[i + 2] as number) << 8) | (bytes[i + 3] as number));
+    v = (v << 32n) | BigInt(w);
+  }
   return v;
 }
 
@@ -63,7 +88,16 @@ export function bigIntToBytes(value: bigint, length: number): Uint8Array {
   }
   const out = new Uint8Array(length);
   let v = value;
-  for (let i = length - 1; i >= 0; i--) {
+  let i = length - 1;
+  for (; i >= 3; i -= 4) {
+    const w = Number(BigInt.asUintN(32, v));
+    out[i] = w & 0xff;
+    out[i - 1] = (w >>> 8) & 0xff;
+    out[i - 2] = (w >>> 16) & 0xff;
+    out[i - 3] = w >>> 24;
+    v >>= 32n;
+  }
+  for (; i >= 0; i--) {
     out[i] = Number(v & 0xffn);
     v >>= 8n;
   }

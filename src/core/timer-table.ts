@@ -20,19 +20,30 @@ export class TimerTable<K> {
   #heap: Entry<K>[] = [];
   #generation = 0;
   #order = 0;
+  /** The heap's top is known to be live (drivers ask for the next deadline after every input). */
+  #topLive = false;
 
   /** Sets (or moves) the deadline of `key` to the absolute time `at`. */
   set(key: K, at: number): void {
     if (!Number.isFinite(at))
       throw new RangeError(`timer ${String(key)}: deadline must be finite, got ${at}`);
     const generation = ++this.#generation;
-    this.#live.set(key, { at, generation });
+    const live = this.#live.get(key);
+    // Reuse the live record: a link re-arms its timers on every frame.
+    if (live === undefined) this.#live.set(key, { at, generation });
+    else {
+      live.at = at;
+      live.generation = generation;
+      this.#topLive = false;
+    }
     this.#push({ at, key, generation, order: ++this.#order });
   }
 
   /** Removes the timer; returns whether it was set. */
   clear(key: K): boolean {
-    return this.#live.delete(key);
+    const had = this.#live.delete(key);
+    if (had) this.#topLive = false;
+    return had;
   }
 
   get(key: K): number | undefined {
@@ -53,7 +64,7 @@ export class TimerTable<K> {
 
   /** The earliest deadline, or undefined when nothing is pending. */
   nextDeadline(): number | undefined {
-    this.#dropStale();
+    if (!this.#topLive) this.#dropStale();
     return this.#heap[0]?.at;
   }
 
@@ -73,16 +84,18 @@ export class TimerTable<K> {
   clearAll(): void {
     this.#live.clear();
     this.#heap = [];
+    this.#topLive = true;
   }
 
   #dropStale(): void {
     for (;;) {
       const top = this.#heap[0];
-      if (top === undefined) return;
+      if (top === undefined) break;
       const live = this.#live.get(top.key);
-      if (live !== undefined && live.generation === top.generation) return;
+      if (live !== undefined && live.generation === top.generation) break;
       this.#pop();
     }
+    this.#topLive = true;
   }
 
   #less(a: Entry<K>, b: Entry<K>): boolean {
@@ -101,9 +114,12 @@ export class TimerTable<K> {
       i = p;
     }
     h[i] = e;
+    // A fresh entry is live: when it becomes the top, the top is known to be live.
+    if (i === 0) this.#topLive = true;
   }
 
   #pop(): void {
+    this.#topLive = false;
     const h = this.#heap;
     const last = h.pop();
     if (last === undefined || h.length === 0) return;

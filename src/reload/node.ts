@@ -1,6 +1,5 @@
 import { TypedEmitter } from '../core/events.js';
-import type { KindId, NodeId, ResourceId } from '../core/ids.js';
-import { nodeIdToHex } from '../core/ids.js';
+import { type KindId, type NodeId, nodeIdToHex, type ResourceId, type TransactionId } from '../core/ids.js';
 import type { Logger } from '../core/logger.js';
 import { type Random, randomU64 } from '../core/random.js';
 import { TimerTable } from '../core/timer-table.js';
@@ -137,6 +136,8 @@ export class ReloadNode {
   readonly config: ReloadNodeConfig;
   readonly #deps: ReloadNodeDeps;
   readonly #timers = new TimerTable<NodeTimer>();
+  /** Every part with deadlines besides the transport (see nextDeadline). */
+  readonly #timed: ReadonlyArray<{ nextDeadline(): number | undefined }>;
   #now = 0;
   #started = false;
   #stopping = false;
@@ -181,6 +182,15 @@ export class ReloadNode {
       client: this.#storageClient,
       certificates: this.certificates,
     } = this.#composeStorage());
+    // Asked after every input (nextDeadline): a fixed list, no array per call.
+    this.#timed = [
+      this.attach,
+      this.bootstrap,
+      this.chord,
+      this.storage,
+      ...(this.certificates === undefined ? [] : [this.certificates]),
+      this.#timers,
+    ];
     this.#wire();
   }
 
@@ -196,6 +206,7 @@ export class ReloadNode {
       request: (spec, cb) => this.transport.request(spec, this.#now, cb),
       attach: (dest, opts, cb) => this.attach.attach(dest, opts, cb, this.#now),
       isUsable: (id) => this.transport.connections.isUsable(id),
+      lastHeard: (id) => this.transport.connections.lastHeard(id),
       closeLinkTo: (id, reason) => {
         const link = this.transport.connections.linkTo(id);
         if (link !== undefined) this.transport.closeLink(link, reason);
@@ -219,6 +230,9 @@ export class ReloadNode {
       // A closed duplicate leaves the peer reachable over its other link: it stays in the tables.
       if (peer !== undefined && this.transport.connections.linkTo(peer) === undefined)
         this.chord.onLinkDown(peer, this.#now);
+    });
+    t.events.on('link-suspect', ({ peer, suspect }) => {
+      if (suspect && peer !== undefined) this.chord.onLinkSuspect(peer, this.#now);
     });
     this.attach.events.on('send-update', ({ peer }) => this.chord.sendFullUpdate(peer));
     this.attach.events.on('candidate', ({ peer, address }) => this.#learnAddress(peer, address));
@@ -402,16 +416,10 @@ export class ReloadNode {
   }
 
   nextDeadline(): number | undefined {
-    let min: number | undefined;
-    for (const d of [
-      this.transport.nextDeadline(),
-      this.attach.nextDeadline(),
-      this.bootstrap.nextDeadline(),
-      this.chord.nextDeadline(),
-      this.storage.nextDeadline(),
-      this.certificates?.nextDeadline(),
-      this.#timers.nextDeadline(),
-    ]) {
+    // Asked after every input: a plain loop over the parts, no array per call.
+    let min = this.transport.nextDeadline();
+    for (const part of this.#timed) {
+      const d = part.nextDeadline();
       if (d !== undefined && (min === undefined || d < min)) min = d;
     }
     return min;
@@ -419,14 +427,15 @@ export class ReloadNode {
 
   // ---- services ------------------------------------------------------------------------------------
 
-  request(spec: RequestSpec, now: number, callback: (r: RequestResult) => void): void {
+  /** Sends a request; returns its transaction id (the simulator follows it on the wire). */
+  request(spec: RequestSpec, now: number, callback: (r: RequestResult) => void): TransactionId {
     this.#now = now;
-    this.transport.request(spec, now, callback);
+    return this.transport.request(spec, now, callback);
   }
 
   /** Ping a node or the peer responsible for a resource (RFC 6940 §6.4.2.4). */
-  ping(destination: Destination, now: number, callback: (r: RequestResult) => void): void {
-    this.request(
+  ping(destination: Destination, now: number, callback: (r: RequestResult) => void): TransactionId {
+    return this.request(
       {
         destination: [destination],
         code: MessageCode.ping_req,

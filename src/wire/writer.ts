@@ -2,6 +2,15 @@ import { CodecError } from './codec-error.js';
 import { type CodecContext, DEFAULT_CONTEXT, maxForPrefix, type PrefixBytes } from './context.js';
 
 /**
+ * Scratch buffers reused across writers. Allocating a fresh ArrayBuffer per message costs more than the
+ * encoding itself (the simulator encodes millions), so a writer borrows one and gives it back in finish();
+ * what finish() returns is always a fresh, exact-size copy.
+ */
+const SCRATCH: Uint8Array[] = [];
+const SCRATCH_SIZE = 2048;
+const SCRATCH_KEEP = 16;
+
+/**
  * Writes the TLS presentation language into a growing buffer. Vectors are written by reserving the
  * length prefix, writing the body, then back-patching the prefix (rustls's LengthPrefixedBuffer), so
  * nested structures are encoded in one pass.
@@ -9,13 +18,17 @@ import { type CodecContext, DEFAULT_CONTEXT, maxForPrefix, type PrefixBytes } fr
 export class Writer {
   readonly ctx: CodecContext;
   #buf: Uint8Array;
-  #view: DataView;
   #len = 0;
+  /** Whether #buf was borrowed from SCRATCH (and goes back there on finish). */
+  #scratch: boolean;
+  /** #buf is the array finish() returned: copy before touching it again. */
+  #frozen = false;
 
   constructor(ctx: CodecContext = DEFAULT_CONTEXT, initialCapacity = 256) {
     this.ctx = ctx;
-    this.#buf = new Uint8Array(initialCapacity);
-    this.#view = new DataView(this.#buf.buffer);
+    const pooled = initialCapacity <= SCRATCH_SIZE ? SCRATCH.pop() : undefined;
+    this.#scratch = true;
+    this.#buf = pooled ?? new Uint8Array(Math.max(initialCapacity, SCRATCH_SIZE));
   }
 
   get length(): number {
@@ -24,16 +37,23 @@ export class Writer {
 
   #reserve(n: number): number {
     const at = this.#len;
-    if (at + n > this.#buf.length) {
-      let cap = this.#buf.length * 2;
+    if (at + n > this.#buf.length || this.#frozen) {
+      this.#frozen = false;
+      let cap = Math.max(1, this.#buf.length * 2);
       while (cap < at + n) cap *= 2;
       const next = new Uint8Array(cap);
       next.set(this.#buf.subarray(0, at));
+      this.#release();
       this.#buf = next;
-      this.#view = new DataView(next.buffer);
     }
     this.#len += n;
     return at;
+  }
+
+  #release(): void {
+    if (this.#scratch && this.#buf.length === SCRATCH_SIZE && SCRATCH.length < SCRATCH_KEEP)
+      SCRATCH.push(this.#buf);
+    this.#scratch = false;
   }
 
   #checkInt(v: number, max: number, what: string): void {
@@ -43,36 +63,33 @@ export class Writer {
   u8(v: number): this {
     this.#checkInt(v, 0xff, 'uint8');
     const at = this.#reserve(1);
-    this.#view.setUint8(at, v);
+    this.#buf[at] = v;
     return this;
   }
 
   u16(v: number): this {
     this.#checkInt(v, 0xffff, 'uint16');
-    const at = this.#reserve(2);
-    this.#view.setUint16(at, v);
+    this.#put16(this.#reserve(2), v);
     return this;
   }
 
   u24(v: number): this {
     this.#checkInt(v, 0xff_ffff, 'uint24');
-    const at = this.#reserve(3);
-    this.#view.setUint8(at, v >>> 16);
-    this.#view.setUint16(at + 1, v & 0xffff);
+    this.#put24(this.#reserve(3), v);
     return this;
   }
 
   u32(v: number): this {
     this.#checkInt(v, 0xffff_ffff, 'uint32');
-    const at = this.#reserve(4);
-    this.#view.setUint32(at, v);
+    this.#put32(this.#reserve(4), v);
     return this;
   }
 
   u64(v: bigint): this {
     if (v < 0n || v > 0xffff_ffff_ffff_ffffn) throw new CodecError(`uint64 out of range: ${v}`);
     const at = this.#reserve(8);
-    this.#view.setBigUint64(at, v);
+    this.#put32(at, Number(v >> 32n));
+    this.#put32(at + 4, Number(v & 0xffff_ffffn));
     return this;
   }
 
@@ -86,17 +103,16 @@ export class Writer {
   #writeLengthAt(at: number, prefix: PrefixBytes, n: number): void {
     switch (prefix) {
       case 1:
-        this.#view.setUint8(at, n);
+        this.#buf[at] = n;
         return;
       case 2:
-        this.#view.setUint16(at, n);
+        this.#put16(at, n);
         return;
       case 3:
-        this.#view.setUint8(at, n >>> 16);
-        this.#view.setUint16(at + 1, n & 0xffff);
+        this.#put24(at, n);
         return;
       case 4:
-        this.#view.setUint32(at, n);
+        this.#put32(at, n);
         return;
     }
   }
@@ -129,16 +145,52 @@ export class Writer {
   /** Overwrites a uint32 already written at `at` (for length fields that precede their body indirectly). */
   patchU32(at: number, v: number): void {
     this.#checkInt(v, 0xffff_ffff, 'uint32');
-    this.#view.setUint32(at, v);
+    this.#thaw();
+    this.#put32(at, v);
   }
 
   patchU16(at: number, v: number): void {
     this.#checkInt(v, 0xffff, 'uint16');
-    this.#view.setUint16(at, v);
+    this.#thaw();
+    this.#put16(at, v);
   }
 
-  /** A copy of what was written. */
+  #thaw(): void {
+    if (!this.#frozen) return;
+    this.#buf = this.#buf.slice();
+    this.#frozen = false;
+  }
+
+  #put16(at: number, v: number): void {
+    const b = this.#buf;
+    b[at] = v >>> 8;
+    b[at + 1] = v;
+  }
+
+  #put24(at: number, v: number): void {
+    const b = this.#buf;
+    b[at] = v >>> 16;
+    b[at + 1] = v >>> 8;
+    b[at + 2] = v;
+  }
+
+  #put32(at: number, v: number): void {
+    const b = this.#buf;
+    b[at] = v >>> 24;
+    b[at + 1] = v >>> 16;
+    b[at + 2] = v >>> 8;
+    b[at + 3] = v;
+  }
+
+  /**
+   * A copy of what was written. The scratch buffer goes back to the pool; writing on after finish()
+   * continues from the copy's contents into a new buffer, as before.
+   */
   finish(): Uint8Array {
-    return this.#buf.slice(0, this.#len);
+    const out = this.#buf.slice(0, this.#len);
+    this.#release();
+    this.#buf = out;
+    this.#frozen = true;
+    return out;
   }
 }

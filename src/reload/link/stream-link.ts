@@ -1,5 +1,4 @@
 import { second } from '../../core/clock.js';
-import { TimerTable } from '../../core/timer-table.js';
 import { CodecError } from '../../wire/codec-error.js';
 import { encodeFrame, type FramedMessage, FrameSplitter } from '../messages/framing.js';
 import { RtoEstimator, type RtoOptions } from './rto.js';
@@ -14,6 +13,9 @@ import { RtoEstimator, type RtoOptions } from './rto.js';
  * - Acks give RTT samples and an RFC 6298 RTO. A data frame unacked for one RTO makes the link
  *   "suspect" (routing should avoid it); unacked for the failure grace (30 s, RFC 6940 §6.6.4) the link
  *   has failed and must be closed.
+ * - A frame may carry a tag from the sender (what it needs to send the message another way); when the link
+ *   turns suspect, `takeUnacked()` hands back the tags of the frames still unacked (RFC 6940 §6.6.4:
+ *   the RTO is the signal that the link looks dead, so the node may route around it).
  */
 export interface StreamLinkOptions extends RtoOptions {
   /** The overlay's max-message-size (RFC 6940 §11.1, default 5000). */
@@ -38,21 +40,26 @@ export interface LinkStats {
   bytesReceived: number;
 }
 
-type Timer = 'suspect' | 'failed';
-
 /** How many recent sequence numbers an ack reports on (RFC 6940 §6.6.2: the previous 32). */
 const WINDOW = 32;
 /** Outstanding frames beyond this mean the peer has stopped acking: treat as failure. */
 const MAX_OUTSTANDING = 4096;
 
-export class StreamLink {
+export class StreamLink<Tag = never> {
   readonly #splitter: FrameSplitter;
   readonly #maxMessageSize: number;
   readonly #failureGrace: number;
   readonly #rto: RtoEstimator;
-  readonly #timers = new TimerTable<Timer>();
+  /**
+   * The link's two timers, as plain fields: a node holds one StreamLink per connection (tens of them,
+   * 10^6 in a large simulation), and a TimerTable each cost more memory than the link itself.
+   */
+  #suspectAt: number | undefined;
+  #failedAt: number | undefined;
   /** Unacked data frames: sequence → time sent (Map keeps insertion order, i.e. oldest first). */
   readonly #outstanding = new Map<number, number>();
+  /** Sequence → the sender's tag, for unacked frames sent with one (not yet taken). */
+  readonly #tags = new Map<number, Tag>();
   #nextSequence = 0;
   /** Highest data sequence received and a bitmap of the WINDOW before it (bit k ⇔ highest − k). */
   #highest = -1;
@@ -93,8 +100,11 @@ export class StreamLink {
     return this.#rto.srtt;
   }
 
-  /** Queues one RELOAD message (or fragment) as a data frame. Returns false if the link has failed. */
-  send(message: Uint8Array, now: number): boolean {
+  /**
+   * Queues one RELOAD message (or fragment) as a data frame, with an optional tag that `takeUnacked`
+   * returns while the frame is unacked. Returns false if the link has failed.
+   */
+  send(message: Uint8Array, now: number, tag?: Tag): boolean {
     if (this.#failed) return false;
     if (message.length > this.#maxMessageSize) {
       throw new CodecError(
@@ -108,6 +118,7 @@ export class StreamLink {
     this.stats.framesSent++;
     this.stats.bytesSent += frame.length;
     this.#outstanding.set(sequence, now);
+    if (tag !== undefined) this.#tags.set(sequence, tag);
     if (this.#outstanding.size > MAX_OUTSTANDING) {
       this.#fail(`peer left ${this.#outstanding.size} frames unacknowledged`);
       return false;
@@ -173,13 +184,15 @@ export class StreamLink {
     const sentAt = this.#outstanding.get(ackSequence);
     if (sentAt !== undefined) {
       this.#outstanding.delete(ackSequence);
+      this.#tags.delete(ackSequence);
       // No retransmission happens on this link, so every ack is an unambiguous sample (Karn's rule holds).
       const sample = Math.max(0, now - sentAt);
       this.#rto.sample(sample);
       this.#events.push({ type: 'rtt', sample, srtt: this.#rto.srtt ?? sample, rto: this.#rto.rto });
     }
     for (let k = 1; k < WINDOW; k++) {
-      if ((received >>> k) & 1) this.#outstanding.delete(ackSequence - k);
+      if ((received >>> k) & 1 && this.#outstanding.delete(ackSequence - k))
+        this.#tags.delete(ackSequence - k);
     }
     if (this.#suspect) {
       this.#suspect = false;
@@ -191,36 +204,53 @@ export class StreamLink {
   #armTimers(): void {
     const oldest = this.#outstanding.values().next();
     if (oldest.done) {
-      this.#timers.clear('suspect');
-      this.#timers.clear('failed');
+      this.#suspectAt = undefined;
+      this.#failedAt = undefined;
       return;
     }
-    if (!this.#suspect) this.#timers.set('suspect', oldest.value + this.#rto.rto);
-    this.#timers.set('failed', oldest.value + this.#failureGrace);
+    if (!this.#suspect) this.#suspectAt = oldest.value + this.#rto.rto;
+    this.#failedAt = oldest.value + this.#failureGrace;
   }
 
   handleTimeout(now: number): void {
-    for (const t of this.#timers.expire(now)) {
-      if (this.#failed) return;
-      if (t === 'suspect') {
-        this.#suspect = true;
-        this.#events.push({ type: 'suspect' });
-      } else {
-        this.#fail(`no acknowledgement for ${this.#failureGrace} ms`);
-      }
+    // The suspect deadline (one RTO) comes before the failure one (the grace), so it is looked at first.
+    if (this.#failed) return;
+    if (this.#suspectAt !== undefined && this.#suspectAt <= now) {
+      this.#suspectAt = undefined;
+      this.#suspect = true;
+      this.#events.push({ type: 'suspect' });
+    }
+    if (this.#failedAt !== undefined && this.#failedAt <= now) {
+      this.#failedAt = undefined;
+      this.#fail(`no acknowledgement for ${this.#failureGrace} ms`);
     }
   }
 
   nextDeadline(): number | undefined {
-    return this.#timers.nextDeadline();
+    const s = this.#suspectAt;
+    const f = this.#failedAt;
+    if (s === undefined) return f;
+    return f === undefined || s <= f ? s : f;
   }
 
   #fail(reason: string): void {
     if (this.#failed) return;
     this.#failed = true;
-    this.#timers.clearAll();
+    this.#suspectAt = undefined;
+    this.#failedAt = undefined;
     this.#outstanding.clear();
+    this.#tags.clear();
     this.#events.push({ type: 'failed', reason });
+  }
+
+  /**
+   * The tags of the frames still unacked, oldest first; each tag is handed out once. The frames stay
+   * outstanding: an ack that comes later still clears the suspicion.
+   */
+  takeUnacked(): Tag[] {
+    const out = [...this.#tags.values()];
+    this.#tags.clear();
+    return out;
   }
 
   /** Bytes to write to the stream (all pending frames, concatenated), or undefined. */

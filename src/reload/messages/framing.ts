@@ -1,4 +1,5 @@
-import { CodecError, Reader, Writer } from '../../wire/index.js';
+import { readU32 } from '../../core/bytes.js';
+import { CodecError, Reader } from '../../wire/index.js';
 import { FramedMessageType } from './codes.js';
 
 /**
@@ -16,17 +17,41 @@ export const ACK_FRAME_LENGTH = 9;
 export const DATA_FRAME_OVERHEAD = 8;
 
 export function encodeFrame(f: FramedMessage): Uint8Array {
-  const w = new Writer(
-    undefined,
-    f.type === 'data' ? DATA_FRAME_OVERHEAD + f.message.length : ACK_FRAME_LENGTH,
-  );
   if (f.type === 'data') {
-    w.u8(FramedMessageType.data).u32(f.sequence).opaque(3, f.message);
-  } else {
-    w.u8(FramedMessageType.ack).u32(f.ackSequence).u32(f.received);
+    // Written by hand (the frame is the per-hop hot path): type, sequence, uint24 length, message.
+    const n = f.message.length;
+    if (n > MAX_FRAMED_MESSAGE) throw new CodecError(`opaque length ${n} outside <0..${MAX_FRAMED_MESSAGE}>`);
+    const out = new Uint8Array(DATA_FRAME_OVERHEAD + n);
+    out[0] = FramedMessageType.data;
+    put32(out, 1, checkedU32(f.sequence));
+    out[5] = n >>> 16;
+    out[6] = n >>> 8;
+    out[7] = n;
+    out.set(f.message, DATA_FRAME_OVERHEAD);
+    return out;
   }
-  return w.finish();
+  const out = new Uint8Array(ACK_FRAME_LENGTH);
+  out[0] = FramedMessageType.ack;
+  put32(out, 1, checkedU32(f.ackSequence));
+  put32(out, 5, checkedU32(f.received));
+  return out;
 }
+
+const MAX_FRAMED_MESSAGE = 0xff_ffff;
+
+function checkedU32(v: number): number {
+  if (!Number.isInteger(v) || v < 0 || v > 0xffff_ffff) throw new CodecError(`uint32 out of range: ${v}`);
+  return v;
+}
+
+function put32(b: Uint8Array, at: number, v: number): void {
+  b[at] = v >>> 24;
+  b[at + 1] = v >>> 16;
+  b[at + 2] = v >>> 8;
+  b[at + 3] = v;
+}
+
+const EMPTY = new Uint8Array(0);
 
 /** Decodes exactly one frame (a datagram, or a frame cut from a stream by FrameSplitter). */
 export function decodeFrame(bytes: Uint8Array): FramedMessage {
@@ -51,7 +76,7 @@ export function decodeFrame(bytes: Uint8Array): FramedMessage {
  */
 export class FrameSplitter {
   readonly #maxFrame: number;
-  #buf: Uint8Array = new Uint8Array(0);
+  #buf: Uint8Array = EMPTY;
 
   constructor(maxMessageSize: number) {
     this.#maxFrame = DATA_FRAME_OVERHEAD + maxMessageSize;
@@ -90,11 +115,10 @@ export class FrameSplitter {
         throw new CodecError(`unknown FramedMessageType ${type} in stream`, at);
       }
       if (left < size) break;
-      // decodeFrame copies the message out, so a view is enough here.
-      out.push(decodeFrame(this.#buf.subarray(at, at + size)));
+      out.push(frameAt(this.#buf, at, size));
       at += size;
     }
-    this.#buf = at === this.#buf.length ? new Uint8Array(0) : this.#buf.slice(at);
+    this.#buf = at === this.#buf.length ? EMPTY : this.#buf.slice(at);
     return out;
   }
 
@@ -102,4 +126,14 @@ export class FrameSplitter {
   get pending(): number {
     return this.#buf.length;
   }
+}
+
+/**
+ * The frame of `size` bytes at `at`, whose type byte and length FrameSplitter has already checked: what
+ * decodeFrame would return for that subarray, without a Reader (this runs for every frame on every link).
+ */
+function frameAt(b: Uint8Array, at: number, size: number): FramedMessage {
+  const seq = readU32(b, at + 1);
+  if (b[at] === FramedMessageType.ack) return { type: 'ack', ackSequence: seq, received: readU32(b, at + 5) };
+  return { type: 'data', sequence: seq, message: b.slice(at + DATA_FRAME_OVERHEAD, at + size) };
 }

@@ -1,6 +1,7 @@
 import type { NodeId } from '../../core/ids.js';
 import type { StreamLink } from '../link/stream-link.js';
 import type { LinkId } from '../routing/types.js';
+import type { RoutedMessage } from './sender.js';
 
 /**
  * The Connection Table (RFC 6940 §9.? "the set of nodes to which a node is directly connected"): every
@@ -22,9 +23,11 @@ export interface Connection {
   state: 'connecting' | 'up' | 'closed';
   /** The authenticated Node-ID of the far end, once TLS is up. */
   peer: NodeId | undefined;
-  link: StreamLink | undefined;
+  link: StreamLink<RoutedMessage> | undefined;
   readonly openedAt: number;
   upAt: number | undefined;
+  /** When bytes last arrived on the link: its peer was alive then (chord's connectivity checks). */
+  lastHeardAt: number;
 }
 
 export class ConnectionTable {
@@ -47,13 +50,14 @@ export class ConnectionTable {
   }
 
   /** Marks a link up with its authenticated peer; the newest link to a peer becomes its preferred one. */
-  up(id: LinkId, peer: NodeId, link: StreamLink, now: number): Connection | undefined {
+  up(id: LinkId, peer: NodeId, link: StreamLink<RoutedMessage>, now: number): Connection | undefined {
     const c = this.#byLink.get(id);
     if (c === undefined) return undefined;
     c.state = 'up';
     c.peer = peer;
     c.link = link;
     c.upAt = now;
+    c.lastHeardAt = now;
     this.#byPeer.set(peer, id);
     return c;
   }
@@ -99,6 +103,12 @@ export class ConnectionTable {
   #link(peer: NodeId): Connection | undefined {
     const id = this.#byPeer.get(peer);
     return id === undefined ? undefined : this.#byLink.get(id);
+  }
+
+  /** When anything last arrived from the peer on its preferred link. */
+  lastHeard(peer: NodeId): number | undefined {
+    const id = this.#byPeer.get(peer);
+    return id === undefined ? undefined : this.#byLink.get(id)?.lastHeardAt;
   }
 
   peers(): NodeId[] {

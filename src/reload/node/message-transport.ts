@@ -26,7 +26,13 @@ import { type Connection, type ConnectionPurpose, ConnectionTable, resolveDuplic
 import type { MessageSecurity, TopologyRouting } from './ports.js';
 import { Requester } from './requester.js';
 import { Responder } from './responder.js';
-import { type LocalDelivery, type OriginateResult, peekCode, type Sender } from './sender.js';
+import {
+  type LocalDelivery,
+  type OriginateResult,
+  peekCode,
+  type RoutedMessage,
+  type Sender,
+} from './sender.js';
 import { TransportStats } from './stats.js';
 import type { NodeOutput, RequestHandler, RequestResult, RequestSpec } from './types.js';
 
@@ -200,6 +206,7 @@ export class MessageTransport {
     const c = this.connections.get(link);
     if (c?.link === undefined) return;
     this.stats.bytesIn += bytes.length;
+    c.lastHeardAt = now;
     c.link.receive(bytes, now);
     this.#flushLink(c, now);
     this.#pump(now);
@@ -237,17 +244,13 @@ export class MessageTransport {
   }
 
   nextDeadline(): number | undefined {
-    let min: number | undefined;
-    for (const d of [
-      this.#linkTimers.nextDeadline(),
-      this.#duplicates.nextDeadline(),
-      this.#requester.nextDeadline(),
-      this.#reassembler.nextDeadline(),
-      this.responder.nextDeadline(),
-    ]) {
-      if (d !== undefined && (min === undefined || d < min)) min = d;
-    }
-    return min;
+    return earliest(
+      earliest(this.#linkTimers.nextDeadline(), this.#duplicates.nextDeadline()),
+      earliest(
+        this.#requester.nextDeadline(),
+        earliest(this.#reassembler.nextDeadline(), this.responder.nextDeadline()),
+      ),
+    );
   }
 
   pollOutput(): NodeOutput | undefined {
@@ -327,12 +330,13 @@ export class MessageTransport {
       this.#transmit(c, header, payload, code, now);
       return SENT;
     }
-    const d = route(this.#env, { header, code, previousHop: undefined });
+    const own: RoutedMessage = { header, payload, code, previousHop: undefined };
+    const d = route(this.#env, own);
     switch (d.action) {
       case 'forward': {
         const c = this.connections.get(d.link);
         if (c === undefined) return { status: 'later', reason: 'the next hop went away' };
-        this.#transmit(c, d.header, payload, code, now);
+        this.#transmit(c, d.header, payload, code, now, own);
         return SENT;
       }
       case 'deliver':
@@ -354,6 +358,7 @@ export class MessageTransport {
     payload: Uint8Array,
     code: number | undefined,
     now: number,
+    routed?: RoutedMessage,
   ): void {
     const link = c.link;
     if (link === undefined) return;
@@ -371,7 +376,7 @@ export class MessageTransport {
         this.stats.drop('message too large to send');
         return;
       }
-      link.send(piece, now);
+      link.send(piece, now, routed);
     }
     if (code !== undefined) this.stats.countOut(code);
     this.#flushLink(c, now);
@@ -390,6 +395,7 @@ export class MessageTransport {
       if (e.type === 'message') this.#onMessage(c, e.bytes, now);
       else if (e.type === 'suspect' || e.type === 'recovered') {
         this.events.emit('link-suspect', { link: c.id, peer: c.peer, suspect: e.type === 'suspect' });
+        if (e.type === 'suspect') this.#reroute(c, link.takeUnacked(), now);
       } else if (e.type === 'failed') {
         this.#close(c, e.reason);
         return;
@@ -397,7 +403,31 @@ export class MessageTransport {
     }
     const d = link.nextDeadline();
     if (d === undefined) this.#linkTimers.clear(c.id);
-    else this.#linkTimers.set(c.id, d);
+    else if (this.#linkTimers.get(c.id) !== d) this.#linkTimers.set(c.id, d);
+  }
+
+  /**
+   * A link turned suspect (one RTO without an ack, RFC 6940 §6.6.4): the messages this node routed over it
+   * and that are still unacked are routed again, now that routing avoids the link — a hop-by-hop
+   * retransmission (RFC 6940 §6.2.1 leaves those to the link layer), so a dead finger costs its RTO
+   * rather than the originator's 3 s end-to-end timer. Messages that name the link's peer in their
+   * destination list (answers on their via path, checks of that peer) have no other way and are left
+   * alone. A peer that was only slow gets a second copy, which duplicate detection absorbs.
+   */
+  #reroute(c: Connection, unacked: readonly RoutedMessage[], now: number): void {
+    let last: RoutedMessage | undefined;
+    for (const u of unacked) {
+      // The fragments of one message share their entry, in order: the whole message is routed once.
+      if (u === last) continue;
+      last = u;
+      if (c.peer === undefined || names(u.header.destinationList, c.peer)) continue;
+      const d = route(this.#env, u);
+      if (d.action !== 'forward' || d.link === c.id) continue;
+      const next = this.connections.get(d.link);
+      if (next === undefined) continue;
+      this.stats.rerouted++;
+      this.#transmit(next, d.header, u.payload, undefined, now, u);
+    }
   }
 
   #onMessage(c: Connection, bytes: Uint8Array, now: number): void {
@@ -412,13 +442,14 @@ export class MessageTransport {
     }
     const code = parseFragment(header.fragment).offset === 0 ? peekCode(payload) : undefined;
     this.stats.countIn(code);
-    const d = route(this.#env, { header, code, previousHop: c.peer });
+    const incoming: RoutedMessage = { header, payload, code, previousHop: c.peer };
+    const d = route(this.#env, incoming);
     switch (d.action) {
       case 'forward': {
         const next = this.connections.get(d.link);
         if (next === undefined) return;
         this.stats.forwarded++;
-        this.#transmit(next, d.header, payload, undefined, now);
+        this.#transmit(next, d.header, payload, undefined, now, incoming);
         return;
       }
       case 'error':
@@ -494,6 +525,7 @@ export class MessageTransport {
       link: undefined,
       openedAt: now,
       upAt: undefined,
+      lastHeardAt: now,
     };
   }
 
@@ -537,4 +569,15 @@ function withCertificates(block: SecurityBlock, extra: readonly GenericCertifica
       certificates.push(c);
   }
   return { certificates, signature: block.signature };
+}
+
+function names(list: readonly Destination[], id: NodeId): boolean {
+  for (const d of list) if (d.type === 'node' && d.id === id) return true;
+  return false;
+}
+
+/** The earlier of two optional deadlines (the driver asks after every input, so no arrays). */
+export function earliest(a: number | undefined, b: number | undefined): number | undefined {
+  if (a === undefined) return b;
+  return b === undefined || a <= b ? a : b;
 }

@@ -53,6 +53,14 @@ export type OriginateResult =
   | { readonly status: 'later'; readonly reason: string }
   | { readonly status: 'refused'; readonly errorCode: number; readonly reason: string };
 
+/** A message as it stood before this node routed it: enough to route it again (a link turned suspect). */
+export interface RoutedMessage {
+  readonly header: ForwardingHeader;
+  readonly payload: Uint8Array;
+  readonly code: number | undefined;
+  readonly previousHop: NodeId | undefined;
+}
+
 /** A message delivered to this node after routing and reassembly. */
 export interface LocalDelivery {
   readonly header: ForwardingHeader;

@@ -8,6 +8,8 @@ export class TransportStats {
   bytesIn = 0;
   bytesOut = 0;
   forwarded = 0;
+  /** Messages routed again because the link they went out on turned suspect (hop-by-hop recovery). */
+  rerouted = 0;
   retransmissions = 0;
   readonly messagesIn = new Map<string, number>();
   readonly messagesOut = new Map<string, number>();

@@ -195,6 +195,13 @@ function forwardVia(
     return fail(ErrorCode.Error_Unsupported_Forwarding_Option, 'forward-critical option not supported');
   }
   if (msg.previousHop !== undefined) {
+    // A request that already passed through us is going round in circles: while two peers' views of the
+    // ring disagree (a failure not yet noticed), forwarding it on would only burn TTL and end in
+    // Error_TTL_Exceeded. Dropped, it is retransmitted by its originator (RFC 6940 §6.2.1) once the views
+    // have converged. (RFC 7851 names the condition Error_Loop_Detected.)
+    if (msg.code !== undefined && isRequestCode(msg.code) && viaHas(h.viaList, env.localId)) {
+      return { action: 'drop', reason: 'loop: request came back through us' };
+    }
     // RFC 6940 §6.3.2: a received TTL of 0 is not forwarded; the requester gets Error_TTL_Exceeded.
     if (h.ttl === 0) return fail(ErrorCode.Error_TTL_Exceeded, 'TTL reached 0');
   }
@@ -211,6 +218,11 @@ function forwardVia(
   // RFC 6940 §6.3.2: each hop decrements the TTL immediately before transmitting.
   const ttl = msg.previousHop === undefined ? h.ttl : h.ttl - 1;
   return { action: 'forward', link, next, header: { ...h, ttl, viaList, destinationList: list } };
+}
+
+function viaHas(via: readonly Destination[], id: NodeId): boolean {
+  for (const d of via) if (d.type === 'node' && d.id === id) return true;
+  return false;
 }
 
 /**

@@ -30,5 +30,7 @@ export interface ChordHost {
   ): void;
   /** A live, non-suspect link to the node. */
   isUsable(id: NodeId): boolean;
+  /** When anything last arrived on the link to the node (ms), or undefined without a link. */
+  lastHeard(id: NodeId): number | undefined;
   closeLinkTo(id: NodeId, reason: string): void;
 }

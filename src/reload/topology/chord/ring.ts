@@ -50,7 +50,15 @@ export function fingerIndexOf(n: bigint, x: bigint): number | undefined {
   const d = distance(n, x);
   if (d === 0n) return undefined;
   // d lies in [2^(128−i), 2^(129−i)) ⇔ i = 128 − floor(log2 d).
-  return RING_BITS - (d.toString(2).length - 1);
+  return RING_BITS - floorLog2(d);
+}
+
+/** floor(log2 x) for x ≥ 1: a float estimate, corrected where rounding crossed a power of two. */
+export function floorLog2(x: bigint): number {
+  let e = Math.floor(Math.log2(Number(x)));
+  if (1n << BigInt(e) > x) e--;
+  else if (1n << BigInt(e + 1) <= x) e++;
+  return e;
 }
 
 /** Sorts ids by clockwise distance from `from` (closest successor first). */

@@ -1,18 +1,15 @@
 import type { NodeId } from '../../../core/ids.js';
-import {
-  distance,
-  fingerIndexOf,
-  inFingerInterval,
-  inHalfOpen,
-  sortClockwise,
-  sortCounterClockwise,
-} from './ring.js';
+import { distance, fingerIndexOf, inHalfOpen, RING_BITS } from './ring.js';
 
 /**
  * The CHORD-RELOAD routing table (RFC 6940 §10.2): the Neighbor Table (predecessors and successors,
  * closest first) and the Finger Table, over a set of peers this node knows to be live overlay members.
  * Pure data: the protocol machine (chord.ts) decides who is a member; the table keeps the best
  * neighbours and fingers among them.
+ *
+ * Members are kept sorted by clockwise distance from this node, so the neighbours are the two ends of
+ * the array and the next hop toward a key is a binary search, not a scan (a forwarding peer asks for
+ * every message it routes).
  */
 export interface TableSizes {
   /** RFC 6940 §10.2: at least 3 successors and 3 predecessors. */
@@ -20,6 +17,13 @@ export interface TableSizes {
   readonly predecessors: number;
   /** RFC 6940 §10.2: the Finger Table SHOULD hold at least 16 entries (up to 128). */
   readonly fingers: number;
+  /**
+   * Finger entries per RFC finger interval (a power of two, default 1). Entry i covers
+   * [n + 2^(128−i), n + 2^(129−i)); with density d it is split into d equal slots, each with its own
+   * finger, so the table resolves a key d times finer per hop (base-2d routing; RFC 6940 §10.7.4.3
+   * allows larger tables "to keep the number of hops low").
+   */
+  readonly fingerDensity?: number;
 }
 
 export interface TableChange {
@@ -27,19 +31,30 @@ export interface TableChange {
   readonly rangeChanged: boolean;
 }
 
+const NO_CHANGE: TableChange = { neighborsChanged: false, rangeChanged: false };
+
 export class RoutingTable {
   readonly self: NodeId;
   readonly sizes: TableSizes;
+  readonly density: number;
   /** Live overlay members this node has a link to (the candidate pool for every table). */
   readonly #members = new Set<NodeId>();
-  #successors: NodeId[] = [];
-  #predecessors: NodeId[] = [];
-  /** finger index (1..sizes.fingers) → peer. */
-  #fingers = new Map<number, NodeId>();
+  /** The members by clockwise distance from self, closest first. */
+  #ring: NodeId[] = [];
+  /** Member → finger slot (undefined: beyond the last finger interval). */
+  readonly #slotOf = new Map<NodeId, number | undefined>();
+  #successors: readonly NodeId[] = [];
+  #predecessors: readonly NodeId[] = [];
+  /** Finger slot (0-based: (i − 1) · density + j) → peer. */
+  readonly #fingers = new Map<number, NodeId>();
 
   constructor(self: NodeId, sizes: TableSizes) {
     this.self = self;
     this.sizes = sizes;
+    const d = sizes.fingerDensity ?? 1;
+    if (!Number.isInteger(d) || d < 1 || d > 64 || (d & (d - 1)) !== 0)
+      throw new RangeError(`finger density must be a power of two in 1..64, got ${d}`);
+    this.density = d;
   }
 
   get successors(): readonly NodeId[] {
@@ -50,8 +65,13 @@ export class RoutingTable {
     return this.#predecessors;
   }
 
+  /** Finger slot → peer (slot s lies in RFC finger interval floor(s / density) + 1). */
   get fingerEntries(): ReadonlyMap<number, NodeId> {
     return this.#fingers;
+  }
+
+  get slotCount(): number {
+    return this.sizes.fingers * this.density;
   }
 
   /** Distinct finger peers in ascending id order (the `fingers` list of a full ChordUpdate, RFC 6940 §10.7). */
@@ -75,39 +95,107 @@ export class RoutingTable {
     return this.#successors.includes(id) || this.#predecessors.includes(id);
   }
 
+  isFinger(id: NodeId): boolean {
+    const s = this.#slotOf.get(id);
+    return s !== undefined && this.#fingers.get(s) === id;
+  }
+
+  /** The Routing Table proper (RFC 6940 §10.2: Neighbor Table ∪ Finger Table). */
+  inRoutingTable(id: NodeId): boolean {
+    return this.isNeighbor(id) || this.isFinger(id);
+  }
+
   add(id: NodeId): TableChange {
-    if (id === this.self || this.#members.has(id)) return { neighborsChanged: false, rangeChanged: false };
+    if (id === this.self || this.#members.has(id)) return NO_CHANGE;
     this.#members.add(id);
-    return this.#rebuild();
+    const d = distance(this.self, id);
+    const at = this.#upperBound(d);
+    this.#ring.splice(at, 0, id);
+    const slot = this.slotOf(id);
+    this.#slotOf.set(id, slot);
+    if (slot !== undefined) {
+      const cur = this.#fingers.get(slot);
+      if (cur === undefined || d < distance(this.self, cur)) this.#fingers.set(slot, id);
+    }
+    return this.#neighborsUpdated();
   }
 
   remove(id: NodeId): TableChange {
-    if (!this.#members.delete(id)) return { neighborsChanged: false, rangeChanged: false };
-    return this.#rebuild();
+    if (!this.#members.delete(id)) return NO_CHANGE;
+    const d = distance(this.self, id);
+    let at = this.#upperBound(d) - 1;
+    while (at >= 0 && this.#ring[at] !== id) at--;
+    if (at >= 0) this.#ring.splice(at, 1);
+    const slot = this.#slotOf.get(id);
+    this.#slotOf.delete(id);
+    if (slot !== undefined && this.#fingers.get(slot) === id) {
+      this.#fingers.delete(slot);
+      // The closest remaining member in the slot takes over (RFC 6940 §10.7.2).
+      for (const m of this.#ring) {
+        if (this.#slotOf.get(m) === slot) {
+          this.#fingers.set(slot, m);
+          break;
+        }
+      }
+    }
+    return this.#neighborsUpdated();
   }
 
   clear(): void {
     this.#members.clear();
-    this.#rebuild();
+    this.#ring = [];
+    this.#slotOf.clear();
+    this.#fingers.clear();
+    this.#neighborsUpdated();
   }
 
-  #rebuild(): TableChange {
-    const oldPred = this.#predecessors[0];
-    const oldNeighbors = [...this.#successors, ...this.#predecessors].join();
-    this.#successors = sortClockwise(this.self, this.#members).slice(0, this.sizes.successors);
-    this.#predecessors = sortCounterClockwise(this.self, this.#members).slice(0, this.sizes.predecessors);
-    this.#fingers = new Map();
-    for (const m of this.#members) {
-      const i = fingerIndexOf(this.self, m);
-      if (i === undefined || i > this.sizes.fingers) continue;
-      // The best finger is the first peer at or after the interval's start (the peer responsible for it).
-      const cur = this.#fingers.get(i);
-      if (cur === undefined || distance(this.self, m) < distance(this.self, cur)) this.#fingers.set(i, m);
-    }
+  #neighborsUpdated(): TableChange {
+    const oldS = this.#successors;
+    const oldP = this.#predecessors;
+    const r = this.#ring;
+    this.#successors = r.slice(0, this.sizes.successors);
+    this.#predecessors = r.slice(Math.max(0, r.length - this.sizes.predecessors)).reverse();
     return {
-      neighborsChanged: oldNeighbors !== [...this.#successors, ...this.#predecessors].join(),
-      rangeChanged: oldPred !== this.#predecessors[0],
+      neighborsChanged: !sameList(oldS, this.#successors) || !sameList(oldP, this.#predecessors),
+      rangeChanged: oldP[0] !== this.#predecessors[0],
     };
+  }
+
+  /** The index of the first member farther (clockwise) than `d`. */
+  #upperBound(d: bigint): number {
+    const r = this.#ring;
+    let lo = 0;
+    let hi = r.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (distance(this.self, r[mid] as NodeId) <= d) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  /** The finger slot `x` falls in, or undefined when it lies beyond the last finger interval. */
+  slotOf(x: bigint): number | undefined {
+    const i = fingerIndexOf(this.self, x);
+    if (i === undefined || i > this.sizes.fingers) return undefined;
+    const shift = BigInt(RING_BITS - i);
+    const lo = 1n << shift;
+    const j = Number(((distance(this.self, x) - lo) * BigInt(this.density)) >> shift);
+    return (i - 1) * this.density + j;
+  }
+
+  /** The first ring position of a finger slot (the position whose owner is the ideal finger). */
+  slotStart(slot: number): bigint {
+    const i = Math.floor(slot / this.density) + 1;
+    const j = slot % this.density;
+    const shift = BigInt(RING_BITS - i);
+    return (this.self + (1n << shift) + (BigInt(j) << shift) / BigInt(this.density)) & RING_MASK;
+  }
+
+  /** The clockwise width of a finger slot. */
+  slotWidth(slot: number): bigint {
+    const i = Math.floor(slot / this.density) + 1;
+    return (1n << BigInt(RING_BITS - i)) / BigInt(this.density);
   }
 
   /**
@@ -132,58 +220,82 @@ export class RoutingTable {
     );
   }
 
-  /** Whether `id` would fill an empty finger or replace one with a peer closer to its interval start. */
+  /**
+   * Whether `id` would fill an empty finger slot. A slot that holds a peer is valid (RFC 6940 §10.7.4.2:
+   * an entry is refreshed when it is empty, has failed or lies outside its interval), so a closer peer
+   * is not worth an Attach; it still takes the slot if it becomes a member for another reason.
+   */
   wouldBeFinger(id: NodeId): boolean {
     if (id === this.self || this.#members.has(id)) return false;
-    const i = fingerIndexOf(this.self, id);
-    if (i === undefined || i > this.sizes.fingers) return false;
-    const cur = this.#fingers.get(i);
-    return cur === undefined || distance(this.self, id) < distance(this.self, cur);
+    const slot = this.slotOf(id);
+    return slot !== undefined && !this.#fingers.has(slot);
   }
 
-  /** Finger indices with no entry (RFC 6940 §10.3: such entries are refreshed). */
+  /** Finger slots with no entry (RFC 6940 §10.3: such entries are refreshed). */
   emptyFingers(): number[] {
     const out: number[] = [];
-    for (let i = 1; i <= this.sizes.fingers; i++) {
-      if (!this.#fingers.has(i)) out.push(i);
-    }
+    for (let s = 0; s < this.slotCount; s++) if (!this.#fingers.has(s)) out.push(s);
     return out;
   }
 
-  fingerValid(i: number): boolean {
-    const f = this.#fingers.get(i);
-    return f !== undefined && inFingerInterval(this.self, i, f);
+  /**
+   * Whether a slot lies wholly between us and our last successor: the successor list then already says
+   * who is in it (its finger, if any, is one of them), so probing it would teach nothing.
+   */
+  slotCovered(slot: number): boolean {
+    const last = this.#successors[this.#successors.length - 1];
+    if (last === undefined || this.#successors.length < this.sizes.successors) return false;
+    const end = distance(this.self, this.slotStart(slot)) + this.slotWidth(slot) - 1n;
+    return end <= distance(this.self, last);
+  }
+
+  /**
+   * The peer our Neighbor Table says is responsible for k, when k falls inside it: k ∈ (s_i, s_i+1] is
+   * owned by s_i+1 and k ∈ (p_i+1, p_i] by p_i (RFC 6940 §10.1: a peer owns (predecessor, self]). Sending
+   * there directly saves the hop through the owner's predecessor and, while two peers' views of the ring
+   * disagree (concurrent joins, failures not yet noticed), keeps a request from bouncing between them.
+   */
+  knownOwner(k: bigint): NodeId | undefined {
+    let prev: NodeId = this.self;
+    for (const s of this.#successors) {
+      if (inHalfOpen(k, prev, s)) return s;
+      prev = s;
+    }
+    let next: NodeId | undefined;
+    for (const p of this.#predecessors) {
+      if (next !== undefined && inHalfOpen(k, p, next)) return next;
+      next = p;
+    }
+    return undefined;
   }
 
   /**
    * RFC 6940 §10.3 next hop toward k among `candidates` (peers with live links): the peer with the
    * largest id in (self, k) — the closest preceding peer — else the peer with the smallest id after k.
-   * Every live member counts, not only fingers: fewer hops for free.
+   * Every live member counts, not only fingers: fewer hops for free. When the Neighbor Table names k's
+   * owner, that peer is taken directly (`knownOwner`).
    */
   nextHop(k: bigint, usable: (id: NodeId) => boolean, exclude?: NodeId): NodeId | undefined {
-    const dk = distance(this.self, k);
-    let best: NodeId | undefined;
-    let bestGap = 0n;
-    let after: NodeId | undefined;
-    let afterGap = 0n;
-    for (const m of this.#members) {
-      if (m === exclude || !usable(m)) continue;
-      const dm = distance(this.self, m);
-      if (dm === dk) return m;
-      if (dm < dk) {
-        const gap = dk - dm;
-        if (best === undefined || gap < bestGap) {
-          best = m;
-          bestGap = gap;
-        }
-      } else {
-        const gap = dm - dk;
-        if (after === undefined || gap < afterGap) {
-          after = m;
-          afterGap = gap;
-        }
-      }
+    const owner = this.knownOwner(k);
+    if (owner !== undefined && owner !== exclude && usable(owner)) return owner;
+    const r = this.#ring;
+    const j = this.#upperBound(distance(this.self, k));
+    for (let i = j - 1; i >= 0; i--) {
+      const m = r[i] as NodeId;
+      if (m !== exclude && usable(m)) return m;
     }
-    return best ?? after;
+    for (let i = j; i < r.length; i++) {
+      const m = r[i] as NodeId;
+      if (m !== exclude && usable(m)) return m;
+    }
+    return undefined;
   }
+}
+
+const RING_MASK = (1n << BigInt(RING_BITS)) - 1n;
+
+function sameList(a: readonly NodeId[], b: readonly NodeId[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }

@@ -92,6 +92,24 @@ describe('StreamLink (RFC 6940 §6.6.2 framing over TLS/TCP)', () => {
     assert.equal(a.nextDeadline(), undefined);
   });
 
+  it('hands back the tags of unacked frames once, oldest first, and forgets the tags of acked ones', () => {
+    const a = new StreamLink<string>({ maxMessageSize: 5000 });
+    a.send(msg(1), 0, 'first');
+    a.send(msg(1), 0);
+    a.send(msg(1), 0, 'third');
+    a.send(msg(1), 0, 'fourth');
+    a.pollTransmit();
+    a.receive(encodeFrame({ type: 'ack', ackSequence: 2, received: 0 }), 10);
+    a.handleTimeout(1000);
+    assert.ok(a.suspect);
+    assert.deepEqual(a.takeUnacked(), ['first', 'fourth']);
+    assert.deepEqual(a.takeUnacked(), []);
+    // The frames stay outstanding: a late ack still clears the suspicion.
+    a.receive(encodeFrame({ type: 'ack', ackSequence: 3, received: 0b1110 }), 1200);
+    assert.ok(!a.suspect);
+    assert.equal(a.nextDeadline(), undefined);
+  });
+
   it('fails (and must be closed) on a frame larger than max-message-size or an unknown frame type', () => {
     const a = new StreamLink({ maxMessageSize: 100 });
     a.receive(fromHex('8000000000000fff'), 0);

@@ -157,6 +157,25 @@ describe('route (RFC 6940 §6.1.2 forwarding rules)', () => {
     assert.equal(l.action === 'error' && l.code, ErrorCode.Error_Not_Found);
   });
 
+  it('drops a request that comes back through it instead of forwarding it round again, but still delivers one', () => {
+    const looping = header({
+      viaList: [
+        { type: 'node', id: A },
+        { type: 'node', id: ME },
+      ],
+      destinationList: [{ type: 'resource', id: res(50) }],
+    });
+    const d = route(env, { header: looping, code: req, previousHop: B });
+    assert.equal(d.action, 'drop');
+    assert.equal(
+      route(env, { header: looping, code: ans, previousHop: B }).action,
+      'forward',
+      'answers are not',
+    );
+    const mine = header({ ...looping, destinationList: [{ type: 'resource', id: res(250) }] });
+    assert.equal(route(env, { header: mine, code: req, previousHop: B }).action, 'deliver');
+  });
+
   it('refuses unknown critical forwarding options', () => {
     const dest = header({ options: [{ type: 9, flags: 0x02, value: new Uint8Array() }] });
     assert.equal(

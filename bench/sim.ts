@@ -1,0 +1,263 @@
+import { spawn } from 'node:child_process';
+import os from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { DEFAULT_CHORD_OPTIONS } from '../src/reload/topology/chord/options.js';
+import type { SimOptions, SimResult } from '../src/sim/scenario.js';
+import type { PhaseCost } from '../src/sim/simulation.js';
+import type { LookupSummary } from '../src/sim/stats.js';
+import { type Bench, table } from './harness.js';
+import type { PhaseClock } from './sim-worker.js';
+
+/**
+ * CHORD-RELOAD in the simulator: real ReloadNodes on the virtual network (src/sim), measured the way the
+ * Chord paper (Stoica et al., SIGCOMM 2001) and the Bamboo churn study (Rhea et al., USENIX 2004) did,
+ * with their figures alongside. Each run is its own process so that its heap can be sized for N.
+ * BENCH_SIM_SIZES (comma-separated, default 1000,10000) picks the ring sizes. Speeds are given per CPU
+ * second as well as per wall second, since the reference machine is shared.
+ */
+interface Run extends SimResult {
+  readonly wallSeconds: number;
+  readonly cpuSeconds: number;
+  readonly maxRssMB: number;
+  readonly clocks: readonly PhaseClock[];
+}
+
+const WORKER = fileURLToPath(new URL('./sim-worker.js', import.meta.url));
+/** The previous default (2 finger slots per RFC interval), for comparison. */
+const SPARSE = { ...DEFAULT_CHORD_OPTIONS, fingerDensity: 2, fingerKeepaliveInterval: 60_000 };
+
+/** Runs one simulation in a worker process; at most one per core at a time (`slots`). */
+async function simulate(opts: SimOptions): Promise<Run> {
+  await slots.acquire();
+  try {
+    const heapMB = Math.max(4096, Math.min(22_000, Math.round(opts.nodes * 0.25)));
+    process.stderr.write(`  sim ${JSON.stringify(opts)} ...\n`);
+    const child = spawn(process.execPath, [`--max-old-space-size=${heapMB}`, WORKER, JSON.stringify(opts)]);
+    let out = '';
+    let err = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => {
+      out += d;
+    });
+    child.stderr.setEncoding('utf8').on('data', (d: string) => {
+      err += d;
+    });
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    if (code !== 0) throw new Error(`simulator run failed (${code}): ${err.slice(-2000)}`);
+    return JSON.parse(out) as Run;
+  } finally {
+    slots.release();
+  }
+}
+
+/** A counting semaphore: the simulations are independent, so they share the machine's cores. */
+class Slots {
+  #free: number;
+  readonly #waiting: (() => void)[] = [];
+
+  constructor(n: number) {
+    this.#free = n;
+  }
+
+  async acquire(): Promise<void> {
+    if (this.#free > 0) {
+      this.#free--;
+      return;
+    }
+    await new Promise<void>((resolve) => this.#waiting.push(resolve));
+  }
+
+  release(): void {
+    const next = this.#waiting.shift();
+    if (next === undefined) this.#free++;
+    else next();
+  }
+}
+
+const slots = new Slots(Math.max(1, Number(process.env.BENCH_SIM_JOBS ?? os.cpus().length)));
+
+const f1 = (x: number): string => x.toFixed(1);
+const f2 = (x: number): string => x.toFixed(2);
+const pct = (x: number): string => `${(x * 100).toFixed(1)} %`;
+
+/** A phase's virtual time, events, CPU and wall time (phases of one name added up). */
+function phase(r: Run, name: string): { virtual: number; events: number; cpu: number; wall: number } {
+  const sum = <T>(xs: readonly T[], f: (x: T) => number): number => xs.reduce((a, x) => a + f(x), 0);
+  const p = r.phases.filter((x: PhaseCost) => x.phase === name);
+  const c = r.clocks.filter((x) => x.phase === name);
+  return {
+    virtual: sum(p, (x) => x.virtualMs) / 1000,
+    events: sum(p, (x) => x.events),
+    cpu: sum(c, (x) => x.cpuSeconds),
+    wall: sum(c, (x) => x.wallSeconds),
+  };
+}
+
+/** Speed of a phase: events per CPU second, and virtual time over CPU time and over wall time. */
+function speed(r: Run, name: string): string {
+  const p = phase(r, name);
+  return `${Math.round(p.events / p.cpu)} ev/s; ${f2(p.virtual / p.cpu)}× (CPU), ${f2(p.virtual / p.wall)}× (wall)`;
+}
+
+function sizes(): number[] {
+  const env = process.env.BENCH_SIM_SIZES;
+  const list = env === undefined ? [1000, 10_000] : env.split(',').map(Number);
+  return list.filter((n) => Number.isInteger(n) && n >= 100);
+}
+
+function steadyOf(r: Run): LookupSummary & { maintenance: number } {
+  const s = r.steady;
+  if (s === undefined) throw new Error('run without a steady measurement');
+  return { ...s.lookups, maintenance: s.maintenance.bytesPerNodePerSec };
+}
+
+async function run(): Promise<{ title: string; markdown: string }> {
+  // One ring per size: steady state first, then half of it killed at once. The largest goes first.
+  const ringRuns = [...sizes()]
+    .sort((a, b) => b - a)
+    .map((n) =>
+      simulate({ nodes: n, seed: 1, lookups: 1000, duration: 60_000, fail: 0.5, steadyFirst: true }),
+    );
+  const sparseRun = simulate({
+    nodes: 1000,
+    seed: 1,
+    lookups: 1000,
+    duration: 60_000,
+    fail: 0.5,
+    steadyFirst: true,
+    node: { chord: SPARSE },
+  });
+  const churnRun = simulate({ nodes: 1000, seed: 1, churn: 84_000, duration: 5 * 60_000, lookups: 1000 });
+  const churn10Run = simulate({
+    nodes: 1000,
+    seed: 1,
+    churn: 10 * 60_000,
+    duration: 10 * 60_000,
+    lookups: 1000,
+  });
+  const rings = (await Promise.all(ringRuns)).sort((a, b) => a.nodes - b.nodes);
+  const [sparse, churn, churn10] = await Promise.all([sparseRun, churnRun, churn10Run]);
+
+  const steadyRows = [...rings, sparse].map((r) => {
+    const s = steadyOf(r);
+    const b = phase(r, 'build');
+    return [
+      r === sparse ? `${r.nodes} (fingerDensity 2)` : r.nodes,
+      pct(s.success),
+      `${f2(s.hops.mean)} (${s.hops.p50} / ${s.hops.p99})`,
+      f2(0.5 * Math.log2(r.nodes)),
+      `${Math.round(s.latencyMs.p50)} / ${Math.round(s.latencyMs.p99)}`,
+      f1(s.maintenance),
+      `${r.maxRssMB} MB`,
+      `${Math.round(b.events / r.nodes)} ev/join, ${Math.round(b.cpu)} s CPU`,
+      speed(r, 'steady'),
+    ];
+  });
+  const failRows = [...rings, sparse].flatMap((r) => {
+    const label = r === sparse ? `${r.nodes} (fingerDensity 2)` : r.nodes;
+    const i = r.immediate;
+    return [
+      [
+        label,
+        'first 5 s',
+        pct(i?.success ?? 0),
+        f2(i?.timeoutsPerLookup ?? 0),
+        'about 5',
+        f2(i?.hops.mean ?? 0),
+      ],
+      [
+        label,
+        `${(r.detectMs ?? 0) / 1000} s later`,
+        pct(r.success),
+        f2(r.timeoutsPerLookup),
+        '—',
+        f2(r.hops.mean),
+      ],
+    ];
+  });
+  const churnRows = [churn10, churn].map((r) => [
+    r.nodes,
+    `${f1((r === churn ? 84_000 : 600_000) / 60_000)} min`,
+    r.departures ?? 0,
+    pct(r.success),
+    f2(r.timeoutsPerLookup),
+    f2(r.hops.mean),
+    f1(r.maintenanceBytesPerNodePerSec),
+    speed(r, 'churn'),
+  ]);
+  const at = (n: number): Run | undefined => rings.find((r) => r.nodes === n);
+  const hopsAt = (n: number): string => {
+    const r = at(n);
+    return r === undefined ? 'not run' : f2(steadyOf(r).hops.mean);
+  };
+  const big = rings[rings.length - 1];
+  const goals = [
+    ['mean hops at 10^3 ≤ 3.0', hopsAt(1000)],
+    ['mean hops at 10^4 ≤ 4.0', hopsAt(10_000)],
+    [
+      'timeouts per lookup after 50 % failure ≤ 1',
+      rings
+        .map(
+          (r) =>
+            `${f2(r.immediate?.timeoutsPerLookup ?? 0)} (first 5 s), ${f2(r.timeoutsPerLookup)} (after ${(r.detectMs ?? 0) / 1000} s) at ${r.nodes}`,
+        )
+        .join('; '),
+    ],
+    ['maintenance at 1.4-min sessions ≤ 300 B/s/node', `${f1(churn.maintenanceBytesPerNodePerSec)} B/s`],
+    ['10^5 peers at ≥ 10× real time', big === undefined ? 'not run' : extrapolate(big)],
+  ];
+  const markdown = [
+    'Steady state (lookups from random peers to random Resource-IDs, judged by the oracle). Build: peers join one by one through bootstrap; speed is that of the steady measurement:',
+    '',
+    table(
+      [
+        'peers',
+        'success',
+        'hops mean (p50 / p99)',
+        'Chord paper ½·log2 N',
+        'latency p50 / p99 ms',
+        'maintenance B/s/peer',
+        'memory',
+        'build',
+        'speed (events/CPU s; virtual/CPU, virtual/wall)',
+      ],
+      steadyRows,
+    ),
+    '',
+    "The same rings with half of the peers killed at once, silently (the Chord paper: 100 % success, about 5 timeouts per lookup). A timeout is an expiry of the originator's 3 s reliability timer:",
+    '',
+    table(['peers', 'measured', 'success', 'timeouts per lookup', 'Chord paper', 'hops'], failRows),
+    '',
+    'Churn (exponential sessions with the given median, silent departures, each replaced by a new peer at once; Bamboo was measured from 1.4 min to 3 h):',
+    '',
+    table(
+      [
+        'peers',
+        'median session',
+        'departures',
+        'success',
+        'timeouts per lookup',
+        'hops',
+        'maintenance B/s/peer',
+        'speed',
+      ],
+      churnRows,
+    ),
+    '',
+    'Goals:',
+    '',
+    table(['goal', 'measured'], goals),
+  ].join('\n');
+  return { title: 'CHORD-RELOAD in the simulator', markdown };
+}
+
+/** What 10^5 peers would cost, from the largest run: build events per join and steady events per peer-second. */
+function extrapolate(r: Run): string {
+  const b = phase(r, 'build');
+  const s = phase(r, 'steady');
+  const perEvent = (b.cpu + s.cpu) / (b.events + s.events);
+  const buildHours = (1e5 * (b.events / r.nodes) * perEvent) / 3600;
+  const steadyEventsPerSec = (s.events / s.virtual / r.nodes) * 1e5;
+  return `not run: the largest run is ${r.nodes} peers, whose steady state runs at ${f2(s.virtual / s.cpu)}× real time per CPU; at its ${Math.round(1e6 * perEvent)} µs per event, 10^5 peers would take about ${f1(buildHours)} h of CPU to build and run at about ${f2(1 / (steadyEventsPerSec * perEvent))}× real time`;
+}
+
+export const bench: Bench = { name: 'sim', run };
