@@ -81,7 +81,8 @@ export async function createOverlay(dir: string, o: OverlayOptions): Promise<str
   const r = await runCli(args);
   if (r.code !== 0) throw new Error(`overlay create failed: ${r.stderr}`);
   const path = join(out, 'overlay.xml');
-  let xml = await readFile(path, 'utf8');
+  const original = await readFile(path, 'utf8');
+  let xml = original;
   const set = (element: string, value: number | undefined): void => {
     if (value === undefined) return;
     const re = new RegExp(`(<${element}>)[^<]*(</${element}>)`);
@@ -91,6 +92,9 @@ export async function createOverlay(dir: string, o: OverlayOptions): Promise<str
   set('chord:chord-update-interval', o.updateInterval);
   set('chord:chord-ping-interval', o.pingInterval);
   if (o.kinds !== undefined) xml = withKinds(xml, o.kinds);
+  // The signature covered the document as created; an edited one goes out unsigned (self-signed overlays
+  // accept that), rather than signed wrongly, which every peer would log as a warning.
+  if (xml !== original) xml = xml.replace(/\s*<signature>[\s\S]*<\/signature>/, '');
   await writeFile(path, xml);
   return path;
 }
