@@ -6,7 +6,7 @@ import { MemoryLogger } from '../../../src/core/logger.js';
 import { type AllocationsFile, NodeIdAllocations } from '../../../src/enrollment/allocations.js';
 import { signAnnouncement } from '../../../src/enrollment/announcement.js';
 import type { HttpRequest, HttpResponse } from '../../../src/enrollment/http.js';
-import { buildForm, type FormField } from '../../../src/enrollment/multipart.js';
+import type { FormField } from '../../../src/enrollment/multipart.js';
 import { hashPassword } from '../../../src/enrollment/passwords.js';
 import { CONFIG_PATH, MEDIA } from '../../../src/enrollment/protocol.js';
 import { EnrollmentService } from '../../../src/enrollment/service.js';
@@ -15,6 +15,12 @@ import { createCertificateRequest } from '../../../src/reload/security/ca.js';
 import { parseCertificate } from '../../../src/reload/security/certificate.js';
 import { generateKeyPair, type KeyPair } from '../../../src/reload/security/keys.js';
 import { checkNodeCertificate, trustSettingsFromConfig } from '../../../src/reload/security/trust.js';
+import {
+  enrolment as baseEnrolment,
+  request as baseRequest,
+  bodyText,
+  enrolmentForm,
+} from '../../support/enrollment-http.js';
 import {
   SIGNED_NOW,
   SIGNED_OVERLAY,
@@ -62,35 +68,16 @@ async function world(limits: { maxConcurrent?: number } = {}): Promise<World> {
   return { f, service, log, saved, keys, csr, document };
 }
 
-function request(o: Partial<HttpRequest>): HttpRequest {
-  return {
-    method: 'GET',
-    path: '/',
-    contentType: undefined,
-    accept: undefined,
-    body: new Uint8Array(),
-    remote: '127.0.0.1:5000',
-    now: NOW,
-    ...o,
-  };
-}
+const request = (o: Partial<HttpRequest>): HttpRequest => baseRequest({ now: NOW, ...o });
 
 function enrolment(fields: FormField[], accept: string | undefined = MEDIA.pkixCert): HttpRequest {
-  const form = buildForm(fields, 'test-boundary-0123');
-  return request({ method: 'POST', path: '/enroll', contentType: form.contentType, accept, body: form.body });
+  return baseEnrolment(fields, NOW, accept);
 }
 
 function form(csr: Uint8Array, password = 'secret', extra: FormField[] = []): FormField[] {
-  return [
-    { name: 'username', value: 'alice' },
-    { name: 'password', value: password },
-    { name: 'csr', value: csr, contentType: MEDIA.pkcs10 },
-    ...extra,
-  ];
+  return [...enrolmentForm('alice', password, csr), ...extra];
 }
 
-const bodyText = (r: HttpResponse): string =>
-  typeof r.body === 'string' ? r.body : new TextDecoder().decode(r.body);
 const issued = (log: MemoryLogger) => log.records.filter((r) => r.message === 'certificate issued');
 
 describe('enrolment service (RFC 6940 §11.3)', () => {
