@@ -71,11 +71,10 @@ async function postEnrollment(server: string, w: CertificateWanted, csr: Uint8Ar
     trust: rootPems(w.config),
     ...(w.timeoutMs === undefined ? {} : { timeoutMs: w.timeoutMs }),
   }).catch((e: unknown) => {
-    if (isLocalError(e, 'ERR_IO') || isLocalError(e, 'ERR_TIMEOUT'))
-      throw new LocalError('ERR_IO', `no answer from the enrolment server ${url.href}: ${errorMessage(e)}`, {
-        cause: e,
-      });
-    throw e;
+    if (!isLocalError(e, 'ERR_IO') && !isLocalError(e, 'ERR_TIMEOUT')) throw e;
+    // httpsRequest names the origin; the line names the whole URL once.
+    const why = errorMessage(e).replace(`${url.origin}: `, '');
+    throw new LocalError('ERR_IO', `no answer from the enrolment server ${url.href}: ${why}`, { cause: e });
   });
   if (res.status !== 200) throw refusal(server, w.user, res.status, res.body);
   return res.body;
