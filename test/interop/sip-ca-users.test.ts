@@ -135,8 +135,14 @@ describe('SIP users from the enrolment server of a CA overlay', { timeout: 300_0
           [[aor(who), aor(who), node.nodeIds, Buffer.from(node.spki).toString('hex')]],
         );
       }
-      const issued = server?.logs.filter((l) => l.msg === 'certificate issued').map((l) => l.userName);
-      assert.deepEqual(issued?.slice(-2), [aor(ALICE), aor(BOB)]);
+      const issued = (): unknown[] =>
+        (server?.logs ?? []).filter((l) => l.msg === 'certificate issued').map((l) => l.userName);
+      await waitUntil(
+        'the server logged four certificates',
+        async () => (issued().length >= 4 ? [] : [`${issued().length} logged`]),
+        10_000,
+      );
+      assert.deepEqual(issued(), [`node-a@${NAME}`, `node-b@${NAME}`, aor(ALICE), aor(BOB)]);
     },
   );
 

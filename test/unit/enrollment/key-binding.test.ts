@@ -1,35 +1,34 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { MemoryLogger } from '../../../src/core/logger.js';
 import {
-  type AllocationsFile,
   formatAllocationsFile,
   NodeIdAllocations,
   parseAllocationsFile,
 } from '../../../src/enrollment/allocations.js';
 import { hashPassword } from '../../../src/enrollment/passwords.js';
-import { EnrollmentService } from '../../../src/enrollment/service.js';
 import { EMPTY_USERS, type UsersFile, withUser } from '../../../src/enrollment/users.js';
 import { createCertificateRequest } from '../../../src/reload/security/ca.js';
 import { type CertificateInfo, parseCertificate } from '../../../src/reload/security/certificate.js';
 import { generateKeyPair, type KeyPair } from '../../../src/reload/security/keys.js';
 import { checkNodeCertificate, trustSettingsFromConfig } from '../../../src/reload/security/trust.js';
 import { x509 } from '../../../src/reload/security/x509.js';
-import { bodyText, enrolment, enrolmentForm } from '../../support/enrollment-http.js';
 import {
-  SIGNED_NOW,
-  SIGNED_OVERLAY,
-  type SignedOverlay,
-  signedOverlay,
-} from '../../support/signed-config.js';
+  bodyText,
+  ENROL_NOW,
+  enrolment,
+  enrolmentForm,
+  FAST_SCRYPT,
+  type ServiceUnderTest,
+  serviceFor,
+} from '../../support/enrollment-http.js';
+import { SIGNED_OVERLAY, type SignedOverlay, signedOverlay } from '../../support/signed-config.js';
 
 /**
  * Decision 0013: an adapter asks the enrolment server for a certificate per SIP user over its node key; the
  * server gives a key that already holds a Node-ID that Node-ID, with the name of the user who authenticated
  * (RFC 6940 §11.3 for the request, §7.3.3 USER-NODE-MATCH for why).
  */
-const NOW = SIGNED_NOW + 86_400_000;
-const FAST = { N: 2 ** 10, r: 8, p: 1 };
+const NOW = ENROL_NOW;
 const ALICE = `alice@${SIGNED_OVERLAY}`;
 
 interface Fixture {
@@ -46,37 +45,18 @@ const fixture: Promise<Fixture> = (async () => {
     ['alice', 'alice-pw'],
     ['bob', 'bob-pw'],
   ] as const) {
-    users = withUser(users, name, await hashPassword(pw, FAST));
+    users = withUser(users, name, await hashPassword(pw, FAST_SCRYPT));
   }
   return { f: await signedOverlay(), users, node: await generateKeyPair('ecdsa-p256') };
 })();
 
-interface Server {
-  readonly service: EnrollmentService;
-  readonly saved: AllocationsFile[];
-  readonly log: MemoryLogger;
-}
-
-function server(x: Fixture, allocations = new NodeIdAllocations(16)): Server {
-  const saved: AllocationsFile[] = [];
-  const log = new MemoryLogger();
-  const document = x.f.sign(x.f.config);
-  const service = new EnrollmentService({
-    ca: x.f.ca,
-    configuration: () => ({ document, config: x.f.config }),
-    users: () => x.users,
-    allocations,
-    saveAllocations: async (file) => {
-      saved.push(file);
-    },
-    log,
-  });
-  return { service, saved, log };
+function server(x: Fixture, allocations = new NodeIdAllocations(16)): ServiceUnderTest {
+  return serviceFor(x.f, x.users, { allocations });
 }
 
 /** Enrols `keys` as `user`, asking for `userName`; the certificate, or the refusal's status and body. */
 async function enrol(
-  s: Server,
+  s: ServiceUnderTest,
   user: string,
   password: string,
   keys: KeyPair,
