@@ -22,8 +22,9 @@ import { lines } from './control-client.js';
 /**
  * `p2psip users add|list|remove --identity DIR`: the SIP users an adapter serves (issue #6, decision 0013),
  * in DIR/sip-users.json. `add` stores HA1 per digest algorithm for the realm (the AOR's domain), never the
- * password, and the user's certificate (the node's key and Node-ID, the AOR as user name); a running peer
- * picks the change up by itself. `--from FILE` adds many at once: one `AOR PASSWORD` per line.
+ * password, and the user's certificate (the node's key and Node-ID, the AOR as user name: made here in a
+ * self-signed overlay, issued by the enrolment server to the user's password in one with a CA); a running
+ * peer picks the change up by itself. `--from FILE` adds many at once: one `AOR PASSWORD` per line.
  */
 const ADD_OPTIONS = {
   identity: { type: 'string' },

@@ -8,6 +8,11 @@ import { usersObject } from './json-file.js';
  * the enrollment server should return the same Node-IDs". We key the mapping by user *and* key: a user
  * re-enrolling a device (same key) gets its Node-IDs back, a second device (another key) gets its own, so
  * two devices of one user never claim one place on the ring.
+ *
+ * A key is also bound to its Node-IDs whoever enrols it (docs/decisions/0013-adapter-identities.md): an
+ * adapter asks for a certificate per SIP user over its node key, and USER-NODE-MATCH (RFC 6940 §7.3.3)
+ * wants that certificate to carry the node's Node-ID. The binding is the file itself: every user's entry
+ * for a key lists the key's Node-IDs, so a restarted server rebuilds it from the users.
  */
 export interface Allocation {
   /** Lower-case hex SHA-256 of the key's SubjectPublicKeyInfo. */
@@ -25,9 +30,16 @@ export type AllocationResult =
   | { readonly ok: true; readonly nodeIds: readonly NodeId[]; readonly changed: boolean }
   | { readonly ok: false; readonly reason: string };
 
+/** True when `a` is `b` or the start of it. */
+function isPrefix(a: readonly string[], b: readonly string[]): boolean {
+  return a.length <= b.length && a.every((id, i) => id === b[i]);
+}
+
 export class NodeIdAllocations {
   readonly #users = new Map<string, Allocation[]>();
   readonly #taken = new Set<string>();
+  /** Key → the Node-IDs bound to it: the longest list any user's entry for that key holds. */
+  readonly #byKey = new Map<string, readonly string[]>();
   readonly #nodeIdLength: number;
 
   constructor(nodeIdLength: number, file?: AllocationsFile) {
@@ -37,22 +49,30 @@ export class NodeIdAllocations {
         user,
         list.map((a) => ({ key: a.key, nodeIds: [...a.nodeIds] })),
       );
-      for (const a of list) for (const id of a.nodeIds) this.#taken.add(id);
+      for (const a of list) {
+        for (const id of a.nodeIds) this.#taken.add(id);
+        // Files from before the binding may give one key different Node-IDs under two users: the first wins.
+        const bound = this.#byKey.get(a.key);
+        if (bound === undefined || isPrefix(bound, a.nodeIds)) this.#byKey.set(a.key, [...a.nodeIds]);
+      }
     }
   }
 
   /**
-   * The Node-IDs for `count` identities of `user` with `key`: the ones given before, topped up with fresh
-   * ones from `fresh` (which must be cryptographically random, RFC 6940 §11.3).
+   * The Node-IDs for `count` identities of `user` with `key`: the ones bound to the key before (by this
+   * user or another), topped up with fresh ones from `fresh` (which must be cryptographically random,
+   * RFC 6940 §11.3).
    */
   allocate(user: string, key: string, count: number, maxKeys: number, fresh: () => NodeId): AllocationResult {
     const list = this.#users.get(user) ?? [];
     const i = list.findIndex((a) => a.key === key);
-    const before = list[i]?.nodeIds ?? [];
     if (i < 0 && list.length >= maxKeys) {
       return { ok: false, reason: `user ${user} already enrolled ${list.length} keys` };
     }
-    const ids = [...before];
+    const own = list[i]?.nodeIds ?? [];
+    const bound = this.#byKey.get(key) ?? [];
+    // The user's own list differs from the binding only in an old file (see the constructor): keep theirs.
+    const ids = [...(isPrefix(own, bound) ? bound : own)];
     while (ids.length < count) {
       const hex = nodeIdToHex(fresh(), this.#nodeIdLength);
       // 2^-128 per draw, but a collision would put two nodes on one place: check.
@@ -60,13 +80,14 @@ export class NodeIdAllocations {
       this.#taken.add(hex);
       ids.push(hex);
     }
-    const changed = ids.length !== before.length;
+    const changed = i < 0 || ids.length !== own.length;
     if (changed) {
       const next = { key, nodeIds: ids };
       if (i < 0) list.push(next);
       else list[i] = next;
       this.#users.set(user, list);
     }
+    if (isPrefix(bound, ids)) this.#byKey.set(key, ids);
     return { ok: true, nodeIds: ids.slice(0, count).map(nodeIdFromHex), changed };
   }
 

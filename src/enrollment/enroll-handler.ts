@@ -14,11 +14,13 @@ import type { HttpRequest, HttpResponse } from './http.js';
 import { FormError, type FormPart, parseForm } from './multipart.js';
 import { checkPassword } from './passwords.js';
 import { type EnrollmentLimits, type EnrollmentToken, MEDIA } from './protocol.js';
-import { certificateUserName, findUser, isAccountName, type UsersFile } from './users.js';
+import { accountFor, certificateUserName, findUser, isAccountName, type UsersFile } from './users.js';
 
 /**
  * RFC 6940 §11.3, the enrolment request: an authenticated multipart/form-data POST with a PKCS#10 request,
- * answered with one DER certificate carrying random Node-IDs chosen here and the user's name.
+ * answered with one DER certificate carrying random Node-IDs chosen here and the user's name. A key enrolled
+ * before keeps its Node-IDs whichever user asks (decision 0013: an adapter's per-user certificates): the
+ * CSR's signature proves the asker holds the key, and the name is always the authenticated user's.
  */
 export interface EnrollDeps {
   readonly ca: CertificateAuthority;
@@ -84,14 +86,16 @@ export async function handleEnrollment(req: HttpRequest, d: EnrollDeps): Promise
     log.warn({ reason: e.message }, 'enrolment refused: malformed form');
     return refuse(400, 'bad_request', overlay);
   }
-  const account = text(form.get('username'));
+  const given = text(form.get('username'));
   const password = text(form.get('password'));
   // RFC 6940 §11.3: "The enrollment server MUST authenticate the request" — before anything else, so
   // nobody learns a Node-ID or the CSR's fate without the password.
-  const known = account === undefined ? undefined : findUser(d.users(), account);
+  const users = d.users();
+  const account = given === undefined ? undefined : accountFor(users, given, overlay);
+  const known = account === undefined ? undefined : findUser(users, account);
   const ok = await checkPassword(password ?? '', known);
   if (!ok || account === undefined) {
-    log.warn({ user: account ?? null }, 'enrolment refused: wrong user name or password');
+    log.warn({ user: given ?? null }, 'enrolment refused: wrong user name or password');
     return refuse(401, 'failed_authentication', overlay);
   }
   const count = nodeIdCount(text(form.get('nodeids')));
@@ -138,6 +142,8 @@ interface Issue {
 
 async function issue(d: EnrollDeps, config: OverlayConfig, o: Issue): Promise<HttpResponse> {
   const len = config.nodeIdLength;
+  // The binding is by key, and parseCertificateRequest verified the CSR's signature with that key: only
+  // its holder can have a certificate for its Node-IDs, under whatever account it authenticates as.
   const key = toHex(digest('sha256', o.spki));
   const got = d.allocations.allocate(o.account, key, o.count, d.limits.maxKeysPerUser, () =>
     d.freshNodeId(len),

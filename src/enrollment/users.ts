@@ -73,6 +73,20 @@ export function formatUsersFile(file: UsersFile): string {
   return `${JSON.stringify(file, null, 2)}\n`;
 }
 
+/**
+ * The account a request names: the account of that name, else, for `user@overlay`, account `user`, whose
+ * certificates carry that very name (certificateUserName). An adapter asks with the AOR of the SIP user it
+ * serves (docs/decisions/0013-adapter-identities.md), which is `user@overlay` when the AOR's domain is the
+ * overlay's name.
+ */
+export function accountFor(file: UsersFile, name: string, overlay: string): string | undefined {
+  if (findUser(file, name) !== undefined) return name;
+  const suffix = `@${overlay}`;
+  if (!name.endsWith(suffix)) return undefined;
+  const short = name.slice(0, -suffix.length);
+  return short.includes('@') || findUser(file, short) === undefined ? undefined : short;
+}
+
 /** The record of an account; own properties only, so "__proto__" or "toString" are never accounts. */
 export function findUser(file: UsersFile, account: string): PasswordHash | undefined {
   return Object.hasOwn(file.users, account) ? file.users[account] : undefined;

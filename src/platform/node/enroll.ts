@@ -1,18 +1,16 @@
-import { randomBytes, X509Certificate } from 'node:crypto';
+import { X509Certificate } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { bytesEqual, fromUtf8, toHex } from '../../core/bytes.js';
+import { bytesEqual } from '../../core/bytes.js';
 import { errorMessage, LocalError } from '../../core/errors.js';
 import { nodeIdToHex } from '../../core/ids.js';
 import { ipFamily } from '../../core/ip.js';
-import { buildForm } from '../../enrollment/multipart.js';
-import { CONFIG_PATH, describeToken, MEDIA } from '../../enrollment/protocol.js';
+import { CONFIG_PATH, MEDIA } from '../../enrollment/protocol.js';
 import { certificateUserName } from '../../enrollment/users.js';
 import type { OverlayConfig } from '../../reload/config/overlay-config.js';
 import { parseOverlayConfig } from '../../reload/config/parse.js';
 import { DEFAULT_KEY_ALGORITHM } from '../../reload/security/algorithms.js';
-import { createCertificateRequest } from '../../reload/security/ca.js';
-import { certificateFromPem, certificateToPem, parseCertificate } from '../../reload/security/certificate.js';
+import { certificateFromPem, certificateToPem } from '../../reload/security/certificate.js';
 import { verifyConfigurationDocument } from '../../reload/security/config-signature.js';
 import { identityFromParts } from '../../reload/security/identity.js';
 import {
@@ -21,7 +19,7 @@ import {
   privateKeyFromPem,
   privateKeyToPem,
 } from '../../reload/security/keys.js';
-import { checkNodeCertificate, trustSettingsFromConfig } from '../../reload/security/trust.js';
+import { obtainCertificate, rootPems } from './enrollment-client.js';
 import { httpsRequest } from './https-client.js';
 import { CERT_FILE, exists, KEY_FILE, OVERLAY_FILE, readText, writeAtomically } from './identity-files.js';
 import { readOptional } from './overlay-authority.js';
@@ -66,10 +64,6 @@ interface FetchedDocument {
 }
 
 const isUrl = (s: string): boolean => /^[a-z][a-z0-9+.-]*:\/\//i.test(s);
-
-function rootPems(config: OverlayConfig): string[] {
-  return config.rootCerts.map((der) => certificateToPem(der));
-}
 
 /** The document, checked: one configuration, signed by its own configuration-signer under its root-cert. */
 function verifyFirst(document: Uint8Array, now: number): OverlayConfig {
@@ -191,10 +185,6 @@ function fingerprint(der: Uint8Array): string {
 export async function enroll(o: EnrollOptions): Promise<EnrollResult> {
   const now = Date.now();
   const { document, config, trustedOnFirstUse } = await fetchDocument(o, now);
-  const server = config.enrollmentServers[0];
-  if (server === undefined) {
-    throw new LocalError('ERR_BAD_CONFIG', `overlay ${config.instanceName} names no enrollment-server`);
-  }
   const keyPath = join(o.out, KEY_FILE);
   const certPath = join(o.out, CERT_FILE);
   // The same device keeps its key, so the server gives it back its Node-ID (RFC 6940 §11.3).
@@ -202,9 +192,15 @@ export async function enroll(o: EnrollOptions): Promise<EnrollResult> {
   const keys = keyReused
     ? await keyPairFromPrivateKey(privateKeyFromPem(await readText(keyPath, 'read')))
     : await generateKeyPair(DEFAULT_KEY_ALGORITHM);
-  const userName = certificateUserName(o.user, config.instanceName);
-  const issued = await requestCertificate(server, config, o, await createCertificateRequest(keys, userName));
-  const cert = checkIssued(issued, config, userName, now);
+  const cert = await obtainCertificate({
+    config,
+    user: o.user,
+    password: o.password,
+    keys,
+    userName: certificateUserName(o.user, config.instanceName),
+    now,
+    ...(o.timeoutMs === undefined ? {} : { timeoutMs: o.timeoutMs }),
+  });
   const identity = identityFromParts(keys.privateKey, cert);
   await mkdir(o.out, { recursive: true }).catch((e: unknown) => {
     throw new LocalError('ERR_IO', `cannot create ${o.out}: ${errorMessage(e)}`);
@@ -222,69 +218,4 @@ export async function enroll(o: EnrollOptions): Promise<EnrollResult> {
     ...(trustedOnFirstUse === undefined ? {} : { trustedOnFirstUse }),
     files: [keyPath, certPath, overlayPath],
   };
-}
-
-/** RFC 6940 §11.3: POST the form to the enrollment server, checked against the document's root-certs. */
-async function requestCertificate(
-  server: string,
-  config: OverlayConfig,
-  o: EnrollOptions,
-  csr: Uint8Array,
-): Promise<Uint8Array> {
-  const form = buildForm(
-    [
-      { name: 'username', value: o.user },
-      { name: 'password', value: o.password },
-      { name: 'csr', value: csr, contentType: MEDIA.pkcs10, filename: 'node.p10' },
-    ],
-    `p2psip-${toHex(new Uint8Array(randomBytes(16)))}`,
-  );
-  const res = await httpsRequest(new URL(server), {
-    method: 'POST',
-    headers: { 'Content-Type': form.contentType, Accept: MEDIA.pkixCert },
-    body: form.body,
-    trust: rootPems(config),
-    ...(o.timeoutMs === undefined ? {} : { timeoutMs: o.timeoutMs }),
-  });
-  if (res.status !== 200) throw refusal(server, res.status, res.body);
-  return res.body;
-}
-
-function refusal(server: string, status: number, body: Uint8Array): LocalError {
-  let text = '';
-  try {
-    text = fromUtf8(body.subarray(0, 200));
-  } catch {
-    text = '';
-  }
-  const why = status === 401 || status === 403 || status === 400 ? describeToken(text) : `HTTP ${status}`;
-  return new LocalError(
-    status === 401 || status === 403 ? 'ERR_FORBIDDEN' : 'ERR_REMOTE',
-    `${server} refused the enrolment: ${why}`,
-  );
-}
-
-/**
- * RFC 6940 §11.3: "The client MUST check that the returned certificate chains back to one of the
- * certificates received in the root-cert list ... (including PKIX BasicConstraints checks)". We also want
- * exactly the one Node-ID we asked for and our user name.
- */
-function checkIssued(der: Uint8Array, config: OverlayConfig, userName: string, now: number): Uint8Array {
-  const cert = parseCertificate(der);
-  const result = checkNodeCertificate(cert, trustSettingsFromConfig(config), now);
-  if (result.kind !== 'chain')
-    throw new LocalError('ERR_BAD_CERT', 'the issued certificate does not chain to a root-cert');
-  if (cert.nodeIds.length !== 1) {
-    throw new LocalError(
-      'ERR_BAD_CERT',
-      `the issued certificate carries ${cert.nodeIds.length} Node-IDs, not 1`,
-    );
-  }
-  if (cert.userName !== userName) {
-    throw new LocalError(
-      'ERR_BAD_CERT',
-      `the issued certificate is for ${cert.userName ?? 'nobody'}, not ${userName}`,
-    );
-  }
-  return der;
 }

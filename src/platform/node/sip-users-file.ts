@@ -4,8 +4,10 @@ import { type Aor, aorDomain, aorUser, parseAor } from '../../peer/adapter/aor.j
 import type { OverlayConfig } from '../../reload/config/overlay-config.js';
 import { certificateFromPem, certificateToPem } from '../../reload/security/certificate.js';
 import { type NodeIdentity, renewSelfSignedIdentity } from '../../reload/security/identity.js';
+import { keyPairFromPrivateKey } from '../../reload/security/keys.js';
 import { isUserName } from '../../reload/security/node-certificate.js';
 import { ha1 } from '../../sip/auth/digest.js';
+import { obtainCertificate } from './enrollment-client.js';
 import { exists, readText, writeAtomically } from './identity-files.js';
 
 /**
@@ -114,23 +116,34 @@ export function selfSignedIssuer(
 }
 
 /**
- * Overlays with a CA: the enrolment request of issue #5 (`p2psip enroll`) with the user's name and
- * password and a CSR over the node's key. Not connected yet: the enrolment service must give this key the
- * Node-ID it already holds (it allocates per user and key today).
+ * Overlays with a CA: the enrolment request (RFC 6940 §11.3, as `p2psip enroll` makes it) with the user's
+ * AOR and password and a CSR over the node's key. The server gives the key the Node-ID it already holds and
+ * the authenticated user's name; we check both, so a server that does not know the key fails here, not at
+ * the first Store. The password goes to the server once, over TLS checked against the root-certs.
  */
-export function enrolmentIssuer(config: OverlayConfig): UserCertificateIssuer {
+export function enrolmentIssuer(
+  node: NodeIdentity,
+  config: OverlayConfig,
+  now: number,
+): UserCertificateIssuer {
   return {
-    issue: async () => {
-      throw new LocalError(
-        'ERR_NOT_IMPLEMENTED',
-        `overlay ${config.instanceName} has a CA: per-user certificates from its enrolment server are not connected yet (issue #5)`,
-      );
-    },
+    issue: async (aor, password) =>
+      obtainCertificate({
+        config,
+        user: aor,
+        password,
+        keys: await keyPairFromPrivateKey(node.privateKey),
+        userName: aor,
+        nodeId: node.nodeId,
+        now,
+      }),
   };
 }
 
 export function issuerFor(node: NodeIdentity, config: OverlayConfig, now: number): UserCertificateIssuer {
-  return config.selfSignedPermitted ? selfSignedIssuer(node, config, now) : enrolmentIssuer(config);
+  return config.selfSignedPermitted
+    ? selfSignedIssuer(node, config, now)
+    : enrolmentIssuer(node, config, now);
 }
 
 export interface NewUser {

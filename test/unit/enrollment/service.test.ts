@@ -2,95 +2,60 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { fromUtf8, utf8 } from '../../../src/core/bytes.js';
 import { nodeIdToHex } from '../../../src/core/ids.js';
-import { MemoryLogger } from '../../../src/core/logger.js';
-import { type AllocationsFile, NodeIdAllocations } from '../../../src/enrollment/allocations.js';
+import type { MemoryLogger } from '../../../src/core/logger.js';
 import { signAnnouncement } from '../../../src/enrollment/announcement.js';
 import type { HttpRequest, HttpResponse } from '../../../src/enrollment/http.js';
-import { buildForm, type FormField } from '../../../src/enrollment/multipart.js';
+import type { FormField } from '../../../src/enrollment/multipart.js';
 import { hashPassword } from '../../../src/enrollment/passwords.js';
 import { CONFIG_PATH, MEDIA } from '../../../src/enrollment/protocol.js';
-import { EnrollmentService } from '../../../src/enrollment/service.js';
 import { EMPTY_USERS, withUser } from '../../../src/enrollment/users.js';
 import { createCertificateRequest } from '../../../src/reload/security/ca.js';
 import { parseCertificate } from '../../../src/reload/security/certificate.js';
 import { generateKeyPair, type KeyPair } from '../../../src/reload/security/keys.js';
 import { checkNodeCertificate, trustSettingsFromConfig } from '../../../src/reload/security/trust.js';
 import {
-  SIGNED_NOW,
-  SIGNED_OVERLAY,
-  type SignedOverlay,
-  signedOverlay,
-} from '../../support/signed-config.js';
+  enrolment as baseEnrolment,
+  request as baseRequest,
+  bodyText,
+  ENROL_NOW,
+  enrolmentForm,
+  FAST_SCRYPT,
+  type ServiceUnderTest,
+  serviceFor,
+} from '../../support/enrollment-http.js';
+import { SIGNED_OVERLAY, type SignedOverlay, signedOverlay } from '../../support/signed-config.js';
 
-const NOW = SIGNED_NOW + 86_400_000;
-const FAST = { N: 2 ** 10, r: 8, p: 1 };
+const NOW = ENROL_NOW;
 const USER = `alice@${SIGNED_OVERLAY}`;
 
-interface World {
+interface World extends ServiceUnderTest {
   readonly f: SignedOverlay;
-  readonly service: EnrollmentService;
-  readonly log: MemoryLogger;
-  readonly saved: AllocationsFile[];
   readonly keys: KeyPair;
   readonly csr: Uint8Array;
-  readonly document: Uint8Array;
 }
 
 const shared = (async () => {
   const f = await signedOverlay();
   const keys = await generateKeyPair('ecdsa-p256');
-  const users = withUser(EMPTY_USERS, 'alice', await hashPassword('secret', FAST));
+  const users = withUser(EMPTY_USERS, 'alice', await hashPassword('secret', FAST_SCRYPT));
   return { f, keys, users, csr: await createCertificateRequest(keys, USER) };
 })();
 
 async function world(limits: { maxConcurrent?: number } = {}): Promise<World> {
   const { f, keys, users, csr } = await shared;
-  const log = new MemoryLogger();
-  const saved: AllocationsFile[] = [];
-  const document = f.sign(f.config);
-  const service = new EnrollmentService({
-    ca: f.ca,
-    configuration: () => ({ document, config: f.config }),
-    users: () => users,
-    allocations: new NodeIdAllocations(16),
-    saveAllocations: async (file) => {
-      saved.push(file);
-    },
-    log,
-    limits,
-  });
-  return { f, service, log, saved, keys, csr, document };
+  return { f, keys, csr, ...serviceFor(f, users, { limits }) };
 }
 
-function request(o: Partial<HttpRequest>): HttpRequest {
-  return {
-    method: 'GET',
-    path: '/',
-    contentType: undefined,
-    accept: undefined,
-    body: new Uint8Array(),
-    remote: '127.0.0.1:5000',
-    now: NOW,
-    ...o,
-  };
-}
+const request = (o: Partial<HttpRequest>): HttpRequest => baseRequest({ now: NOW, ...o });
 
 function enrolment(fields: FormField[], accept: string | undefined = MEDIA.pkixCert): HttpRequest {
-  const form = buildForm(fields, 'test-boundary-0123');
-  return request({ method: 'POST', path: '/enroll', contentType: form.contentType, accept, body: form.body });
+  return baseEnrolment(fields, NOW, accept);
 }
 
 function form(csr: Uint8Array, password = 'secret', extra: FormField[] = []): FormField[] {
-  return [
-    { name: 'username', value: 'alice' },
-    { name: 'password', value: password },
-    { name: 'csr', value: csr, contentType: MEDIA.pkcs10 },
-    ...extra,
-  ];
+  return [...enrolmentForm('alice', password, csr), ...extra];
 }
 
-const bodyText = (r: HttpResponse): string =>
-  typeof r.body === 'string' ? r.body : new TextDecoder().decode(r.body);
 const issued = (log: MemoryLogger) => log.records.filter((r) => r.message === 'certificate issued');
 
 describe('enrolment service (RFC 6940 §11.3)', () => {
