@@ -3,6 +3,7 @@ import { overlayHash } from '../../reload/config/hashes.js';
 import type { OverlayConfig } from '../../reload/config/overlay-config.js';
 import type { HostPort } from '../../reload/node/attach.js';
 import type { ReloadNodeConfig } from '../../reload/node.js';
+import { DEFAULT_CHORD_OPTIONS } from '../../reload/topology/chord/options.js';
 
 /**
  * OverlayConfig (the overlay's document, RFC 6940 §11.1) plus the command line → the node's configuration.
@@ -44,6 +45,13 @@ export function nodeConfigFrom(config: OverlayConfig, local: LocalSettings): Rel
     ],
     ...(local.mayStartAlone === true ? { mayStartAlone: true } : {}),
     chord: {
+      // The maintenance the simulator measured (finger slots, connectivity checks, reactive coalescing),
+      // except that a real host gets longer before it is declared failed: a peer process that dies closes
+      // its links at once (TCP), so the checks are for hosts that vanish silently, and a host that is
+      // only busy (CPU-starved, swapping) must not be taken for a dead one and dropped from the ring.
+      ...DEFAULT_CHORD_OPTIONS,
+      livenessTimeout: 10 * second,
+      updateTransmissions: 5,
       successors: c.successorCount,
       predecessors: c.predecessorCount,
       fingers: c.fingerCount,

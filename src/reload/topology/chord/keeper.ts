@@ -33,8 +33,8 @@ export interface KeeperContext {
 
 type Timer = 'stabilize' | 'fingers' | 'liveness' | 'announce';
 
-/** Transmissions of an Update (RFC 6940 §6.2.1 allows at most 5). */
-const UPDATE_TRANSMISSIONS = 2;
+/** RFC 6940 §6.2.1: a request is transmitted at most 5 times. */
+const MAX_TRANSMISSIONS = 5;
 
 /** A found-empty finger slot is probed again after this many finger rounds. */
 const EMPTY_SLOT_ROUNDS = 10;
@@ -216,8 +216,10 @@ export class TableKeeper {
         destination: [{ type: 'node', id: peer }],
         code: MessageCode.update_req,
         body: encode(chordUpdate, u),
-        // Links are reliable (TCP): an Update not answered twice went to a peer that is gone.
-        ...(checkDone === undefined ? { maxTransmissions: UPDATE_TRANSMISSIONS } : this.#checkTiming()),
+        // Links are reliable (TCP): an Update that goes unanswered went to a peer that is gone.
+        ...(checkDone === undefined
+          ? { maxTransmissions: this.#c.opts.updateTransmissions ?? MAX_TRANSMISSIONS }
+          : this.#checkTiming()),
       },
       (r) => {
         checkDone?.();

@@ -35,6 +35,12 @@ export interface ChordOptions extends TableSizes {
   readonly fingerKeepaliveInterval?: number;
   /** How long a connectivity check may take before the peer is declared failed (default 3 s). */
   readonly livenessTimeout?: number;
+  /**
+   * Transmissions of an Update before its unanswering peer counts as failed (RFC 6940 §6.2.1 allows at
+   * most 5, the default). Fewer notices a silently failed neighbour sooner, and takes a peer that is only
+   * busy for a dead one sooner too.
+   */
+  readonly updateTransmissions?: number;
 }
 
 /**
@@ -56,6 +62,7 @@ export const DEFAULT_CHORD_OPTIONS: ChordOptions = {
   keepaliveInterval: minute,
   fingerKeepaliveInterval: 5 * minute,
   livenessTimeout: 3 * second,
+  updateTransmissions: 2,
 };
 
 /** How long a graceful leave waits for its Leave answers (RFC 6940 §10.8 needs no answer to proceed). */

@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import { advertisedAddress } from '../../../../src/platform/node/addresses.js';
 import { nodeConfigFrom } from '../../../../src/platform/node/node-config.js';
 import { newSelfSignedOverlay, overlayHash } from '../../../../src/reload/config/index.js';
+import { DEFAULT_CHORD_OPTIONS } from '../../../../src/reload/topology/chord/options.js';
 
 describe('a peer’s node configuration', () => {
   const overlay = newSelfSignedOverlay({
@@ -32,12 +33,16 @@ describe('a peer’s node configuration', () => {
       { host: '127.0.0.2', port: 7001 },
     ]);
     assert.deepEqual(c.chord, {
+      ...DEFAULT_CHORD_OPTIONS,
       successors: 3,
       predecessors: 3,
       fingers: 16,
       updateInterval: 3000,
       fingerInterval: 1000,
       reactive: true,
+      // A busy host is not a dead one: longer than the simulator's 3 s and 2 Updates.
+      livenessTimeout: 10_000,
+      updateTransmissions: 5,
     });
     assert.deepEqual(c.listen, { host: '127.0.0.1', port: 7000 });
   });
