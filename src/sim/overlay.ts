@@ -8,8 +8,8 @@ import { type LatencyModel, regionLatency } from './latency.js';
 import { type Endpoint, SimNetwork } from './network.js';
 import { LiveRing } from './oracle.js';
 import { simulatedSecurity } from './security.js';
-import { simKinds } from './storage-workload.js';
 import { type HopToken, TrafficMonitor } from './traffic.js';
+import { simKinds } from './value-kind.js';
 
 /**
  * A simulated RELOAD overlay: real ReloadNodes (the same cores a peer runs) on the virtual network, plus

@@ -1,12 +1,10 @@
 import { bytesEqual, utf8 } from '../core/bytes.js';
 import { second } from '../core/clock.js';
-import { kindId, type NodeId, type ResourceId, resourceIdToBigInt } from '../core/ids.js';
-import { defaultKinds } from '../reload/config/kinds.js';
-import type { KindDefinition } from '../reload/config/overlay-config.js';
-import { FIRST_PRIVATE_KIND_ID } from '../reload/messages/codes.js';
+import { type NodeId, type ResourceId, resourceIdToBigInt } from '../core/ids.js';
 import { NODE_MULTIPLE_MAX_INDEX, nodeMultipleResourceName } from '../reload/storage/access.js';
 import type { FetchResult } from '../reload/storage/client.js';
 import type { SimEndpoint, SimOverlay } from './overlay.js';
+import { SIM_VALUE_KIND } from './value-kind.js';
 
 /**
  * The storage workload (issue #4): values put into the overlay through the real ReloadNode.store API from
@@ -14,25 +12,7 @@ import type { SimEndpoint, SimOverlay } from './overlay.js';
  * whether the peer the LiveRing names responsible is one of them) and by a real Fetch from a random live
  * peer (RFC 6940 §7.4.2). A value is lost when no Fetch finds it; nobody refreshes values, so whatever
  * survives does so by replication and migration alone (§10.4, §10.5, §10.7.1).
- *
- * The values are of a private kind with the NODE-MULTIPLE policy (§7.3.4): the simulated certificates all
- * carry the user name 'sim', so USER-MATCH would give one resource for the whole overlay, and NODE-MATCH
- * one per peer; H(Node-ID ‖ i) gives each storing peer up to 255 resources of its own.
  */
-export const SIM_VALUE_KIND: KindDefinition = {
-  id: kindId(FIRST_PRIVATE_KIND_ID),
-  dataModel: 'single',
-  accessPolicy: 'NODE-MULTIPLE',
-  maxCount: 1,
-  maxSize: 64,
-  maxNodeMultiple: NODE_MULTIPLE_MAX_INDEX,
-};
-
-/** The kinds a simulated node stores: the defaults plus SIM_VALUE_KIND. */
-export function simKinds(): KindDefinition[] {
-  return [...defaultKinds(), SIM_VALUE_KIND];
-}
-
 export const STORAGE_WORKLOAD = {
   /** Seconds a value lives: a day, longer than any run, since nobody refreshes it. */
   lifetime: 24 * 3600,
