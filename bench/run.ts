@@ -16,6 +16,7 @@ const registry: Array<() => Promise<{ bench: Bench }>> = [
   () => import('./storage.js'),
   () => import('./storage-memory.js'),
   () => import('./sim.js'),
+  () => import('./sim-storage.js'),
 ];
 
 const only = process.argv.slice(2);

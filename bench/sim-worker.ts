@@ -1,9 +1,10 @@
 import { performance } from 'node:perf_hooks';
 import { runSimulation, type SimOptions } from '../src/sim/scenario.js';
+import { runStorageScenario, type StorageScenarioOptions } from '../src/sim/storage-scenario.js';
 
 /**
  * One simulator run in its own process (bench/sim.ts starts it with a heap sized for N): reads the
- * options as JSON from argv, prints the result with wall time, CPU time and peak memory as JSON, in total
+ * options as JSON from argv, and the mode ('lookups': runSimulation, 'storage': runStorageScenario), prints the result with wall time, CPU time and peak memory as JSON, in total
  * and per phase (the simulator reports each phase's virtual time and events; the clocks are read here).
  */
 export interface PhaseClock {
@@ -12,7 +13,8 @@ export interface PhaseClock {
   cpuSeconds: number;
 }
 
-const opts = JSON.parse(process.argv[2] ?? '{}') as SimOptions;
+const opts = JSON.parse(process.argv[2] ?? '{}') as SimOptions & StorageScenarioOptions;
+const mode = process.argv[3] ?? 'lookups';
 const cpuNow = (): number => {
   const c = process.cpuUsage();
   return (c.user + c.system) / 1e6;
@@ -33,7 +35,9 @@ const tick = (phase: string): void => {
 };
 const t0 = performance.now();
 const c0 = cpuNow();
-const r = runSimulation({ ...opts, onProgress: (phase) => tick(phase) });
+const onProgress = (phase: string): void => tick(phase);
+const r =
+  mode === 'storage' ? runStorageScenario({ ...opts, onProgress }) : runSimulation({ ...opts, onProgress });
 const wallSeconds = (performance.now() - t0) / 1000;
 process.stdout.write(
   `${JSON.stringify({

@@ -27,12 +27,25 @@ const WORKER = fileURLToPath(new URL('./sim-worker.js', import.meta.url));
 const SPARSE = { ...DEFAULT_CHORD_OPTIONS, fingerDensity: 2, fingerKeepaliveInterval: 60_000 };
 
 /** Runs one simulation in a worker process; at most one per core at a time (`slots`). */
-async function simulate(opts: SimOptions): Promise<Run> {
+function simulate(opts: SimOptions): Promise<Run> {
+  return inWorker<Run>(opts, opts.nodes);
+}
+
+/**
+ * Runs `sim-worker.js` with `opts` (and `mode`, 'lookups' or 'storage') in its own process with a heap
+ * sized for `nodes`, and returns what it printed, parsed. bench/sim-storage.ts uses it too.
+ */
+export async function inWorker<T>(opts: object, nodes: number, mode = 'lookups'): Promise<T> {
   await slots.acquire();
   try {
-    const heapMB = Math.max(4096, Math.min(22_000, Math.round(opts.nodes * 0.25)));
-    process.stderr.write(`  sim ${JSON.stringify(opts)} ...\n`);
-    const child = spawn(process.execPath, [`--max-old-space-size=${heapMB}`, WORKER, JSON.stringify(opts)]);
+    const heapMB = Math.max(4096, Math.min(22_000, Math.round(nodes * 0.25)));
+    process.stderr.write(`  sim ${mode} ${JSON.stringify(opts)} ...\n`);
+    const child = spawn(process.execPath, [
+      `--max-old-space-size=${heapMB}`,
+      WORKER,
+      JSON.stringify(opts),
+      mode,
+    ]);
     let out = '';
     let err = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => {
@@ -43,7 +56,7 @@ async function simulate(opts: SimOptions): Promise<Run> {
     });
     const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
     if (code !== 0) throw new Error(`simulator run failed (${code}): ${err.slice(-2000)}`);
-    return JSON.parse(out) as Run;
+    return JSON.parse(out) as T;
   } finally {
     slots.release();
   }

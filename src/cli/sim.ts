@@ -16,6 +16,7 @@ const OPTIONS = {
   churn: { type: 'string' },
   duration: { type: 'string' },
   lookups: { type: 'string' },
+  values: { type: 'string' },
   json: { type: 'boolean' },
 } as const;
 
@@ -49,6 +50,7 @@ export function simOptions(args: readonly string[]): SimOptions & { readonly jso
     ...(values.churn === undefined ? {} : { churn: parseDuration(values.churn, 'churn') }),
     ...(values.duration === undefined ? {} : { duration: parseDuration(values.duration, 'duration') }),
     ...(values.lookups === undefined ? {} : { lookups: integer(values.lookups, 'lookups', 1, 10_000_000) }),
+    ...(values.values === undefined ? {} : { values: integer(values.values, 'values', 0, 10_000_000) }),
   };
 }
 
@@ -137,6 +139,14 @@ export function report(r: SimResult, opts: SimOptions, eventsPerSec: number, wal
       'maintenance',
       `${r.maintenanceBytesPerNodePerSec} B/s and ${r.maintenanceMessagesPerNodePerSec} messages/s per peer`,
     ]),
+    ...(r.storage === undefined
+      ? []
+      : [
+          row([
+            'stored values',
+            `${r.storage.stored} stored, ${r.storage.lost} lost, ${r.storage.underReplicated} under-replicated (fewer than 3 live copies)`,
+          ]),
+        ]),
     row([
       'simulated',
       `${r.virtualSeconds} s in ${wallSeconds.toFixed(1)} s (${(r.virtualSeconds / Math.max(wallSeconds, 1e-3)).toFixed(1)}× real time), ${eventsPerSec} events/s`,

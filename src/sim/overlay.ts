@@ -9,6 +9,7 @@ import { type Endpoint, SimNetwork } from './network.js';
 import { LiveRing } from './oracle.js';
 import { simulatedSecurity } from './security.js';
 import { type HopToken, TrafficMonitor } from './traffic.js';
+import { simKinds } from './value-kind.js';
 
 /**
  * A simulated RELOAD overlay: real ReloadNodes (the same cores a peer runs) on the virtual network, plus
@@ -21,7 +22,10 @@ export type SimNodeConfig = Omit<ReloadNodeConfig, 'listen' | 'bootstrap'>;
 
 export const SIM_PORT = 6084;
 
-/** A No-ICE overlay with RFC 6940 §11.1 defaults and the tuned CHORD-RELOAD defaults. */
+/**
+ * A No-ICE overlay with RFC 6940 §11.1 defaults and the tuned CHORD-RELOAD defaults; the storage kinds
+ * are the defaults plus the storage workload's private kind.
+ */
 export const SIM_NODE_CONFIG: SimNodeConfig = {
   overlayName: 'sim.p2psip.invalid',
   overlayHash: 0x5131_0001,
@@ -31,6 +35,7 @@ export const SIM_NODE_CONFIG: SimNodeConfig = {
   maxMessageSize: 5000,
   reliabilityTimer: 3000,
   chord: DEFAULT_CHORD_OPTIONS,
+  storage: { kinds: simKinds() },
 };
 
 export interface OverlayOptions {

@@ -10,6 +10,8 @@ import {
 } from './simulation.js';
 import type { LookupSummary } from './stats.js';
 import { round } from './stats.js';
+import { checkValues, putValues, STORAGE_DEFAULTS } from './storage-scenario.js';
+import { type StorageCheck, StorageWorkload } from './storage-workload.js';
 
 /**
  * The scenarios of `p2psip sim`: build a ring, let it stabilise, then measure lookups in steady state,
@@ -32,6 +34,11 @@ export interface SimOptions extends Omit<SimulationOptions, 'onProgress'> {
   readonly lookups?: number;
   /** Time allowed after a mass failure before the main measurement, ms. */
   readonly detect?: number;
+  /**
+   * Store this many values once the ring is built, and check them at the end (after churn, once the ring
+   * had STORAGE_DEFAULTS.settle to settle): reported as `storage`.
+   */
+  readonly values?: number;
   /** Fail scenario: measure the steady state first, on the same ring (reported as `steady`). */
   readonly steadyFirst?: boolean;
   /** Called as virtual time advances (phase name, fraction of the whole run done). */
@@ -53,6 +60,8 @@ export interface SimResult extends LookupSummary {
   readonly detectMs?: number;
   readonly failed?: number;
   readonly departures?: number;
+  /** With `values`: stored, lost and under-replicated values at the end (storage-workload.ts). */
+  readonly storage?: StorageCheck;
   /** Lookups whose originator departed before the answer came back (churn). */
   readonly abandoned: number;
   /** Live peers, joined peers, and joined peers whose first successor is wrong, at the end. */
@@ -94,6 +103,15 @@ export function runSimulation(opts: SimOptions): SimResult {
       : { onProgress: (phase, now) => onProgress(phase, Math.min(1, now / total())) }),
   });
   sim.build();
+  const values =
+    opts.values === undefined || opts.values === 0 ? undefined : new StorageWorkload(sim.overlay);
+  if (values !== undefined) putValues(sim, values, opts.values ?? 0);
+  const ring = sim;
+  const storage = (settle: boolean): Partial<SimResult> => {
+    if (values === undefined) return {};
+    if (settle) ring.advance(ring.now + STORAGE_DEFAULTS.settle, 'settle');
+    return { storage: checkValues(ring, values) };
+  };
   if (opts.fail !== undefined && opts.fail > 0) {
     const steady = opts.steadyFirst === true ? sim.measure(duration, lookups, 'steady') : undefined;
     const failAt = sim.now;
@@ -107,6 +125,7 @@ export function runSimulation(opts: SimOptions): SimResult {
       detectMs,
       failed,
       ...(steady === undefined ? {} : { steady }),
+      ...storage(false),
     });
   }
   if (opts.churn !== undefined) {
@@ -117,9 +136,10 @@ export function runSimulation(opts: SimOptions): SimResult {
     sim.startChurn(d, opts.departure ?? 'kill');
     const m = sim.measure(duration, lookups, 'churn');
     sim.stopChurn();
-    return result(sim, 'churn', opts, m, { departures: sim.departures });
+    return result(sim, 'churn', opts, m, { departures: sim.departures, ...storage(true) });
   }
-  return result(sim, 'steady', opts, sim.measure(duration, lookups), {});
+  const m = sim.measure(duration, lookups);
+  return result(sim, 'steady', opts, m, storage(false));
 }
 
 function result(

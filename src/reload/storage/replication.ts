@@ -25,7 +25,11 @@ import { certificateBucket } from './value-signing.js';
  *   to every holder. A joining peer gets its range at once (§10.5: the admitting peer Stores the joining peer's data to it); other changes wait the
  *   successor replacement hold-down (30 s) so a flapping neighbour does not cause a storm;
  * - a copy that fails (refused, or lost with an overloaded link) brings the next check `retryDelay` close;
- * - a peer that is no longer a holder drops a resource once every holder has acknowledged a copy;
+ * - a peer that is no longer a holder drops a resource once every holder has acknowledged a copy; so a
+ *   peer that leaves the set stops counting as holding a copy the moment the tables change, not at the
+ *   next check, since it may drop its copy meanwhile and come back into the set when another holder
+ *   dies (a join and a death within one hold-down); and the responsible peer re-copies every
+ *   `syncInterval` regardless, since a peer's view of the ring may have skipped that moment altogether;
  * - a copy refused as too old means the other side has newer values: fetch them, keep what is newer, and
  *   push again (partition healing, §7.4.1.1).
  * No copy is deleted before another holder acknowledged one, so data survives while one copy lives.
@@ -67,6 +71,8 @@ export class Replicator {
   readonly #store: ResourceStore;
   readonly #opts: ReplicationOptions;
   readonly #timers = new TimerTable<'sync'>();
+  /** When the responsible peer next re-copies everything to its replica peers (set by the first sync). */
+  #refreshAt: number | undefined;
 
   constructor(host: ReplicationHost, store: ResourceStore, opts: ReplicationOptions) {
     this.#host = host;
@@ -109,7 +115,23 @@ export class Replicator {
 
   /** The Neighbor Table changed: re-check holders after the hold-down (RFC 6940 §10.7.1). */
   onTableChanged(now: number): void {
+    this.#forgetFormerHolders();
     this.#schedule(now + this.#opts.holdDown);
+  }
+
+  /**
+   * A peer that is no longer a holder may drop its copy at once (it hands off and lets go), so it no
+   * longer counts as holding one: should it become a holder again before our next check (another holder
+   * died meanwhile), it must be sent a copy again (RFC 6940 §10.4: the replicas must exist).
+   */
+  #forgetFormerHolders(): void {
+    if (!this.#host.placement.ready()) return;
+    for (const entry of this.#store.resources()) {
+      if (entry.syncedTo.size === 0) continue;
+      const holders = this.#host.placement.holders(entry.id);
+      if (holders === undefined) continue;
+      for (const p of entry.syncedTo) if (!holders.includes(p)) entry.syncedTo.delete(p);
+    }
   }
 
   /** We admitted a joining peer: hand it its range now (RFC 6940 §10.5: the admitting peer Stores it). */
@@ -135,7 +157,15 @@ export class Replicator {
     this.#timers.set('sync', now + this.#opts.syncInterval);
     // A node that is not (or no longer) a member cannot tell holders apart: keep everything until it is.
     if (!this.#host.placement.ready()) return;
-    for (const entry of [...this.#store.resources()]) this.#syncOne(entry);
+    // Every syncInterval the responsible peer copies everything to its replica peers again: what it
+    // remembers of their copies is a belief, and a replica peer whose view of the ring once put it out
+    // of the set may have dropped its copy without our view ever showing that.
+    const refresh = this.#refreshAt !== undefined && now >= this.#refreshAt;
+    if (refresh || this.#refreshAt === undefined) this.#refreshAt = now + this.#opts.syncInterval;
+    for (const entry of [...this.#store.resources()]) {
+      if (refresh && this.#host.placement.isResponsible(entry.id)) entry.syncedTo.clear();
+      this.#syncOne(entry);
+    }
   }
 
   /**

@@ -35,6 +35,28 @@ describe('p2psip sim', () => {
     assert.equal(out.success, 1);
   });
 
+  it('with --values stores that many values first and reports how many were lost at the end', () => {
+    const r = p2psip(
+      'sim',
+      '--nodes',
+      '30',
+      '--duration',
+      '10s',
+      '--lookups',
+      '20',
+      '--values',
+      '100',
+      '--json',
+    );
+    assert.equal(r.code, 0, r.stderr);
+    const out = JSON.parse(r.stdout) as {
+      storage?: { stored: number; lost: number; underReplicated: number };
+    };
+    assert.equal(out.storage?.stored, 100);
+    assert.equal(out.storage?.lost, 0);
+    assert.equal(typeof out.storage?.underReplicated, 'number');
+  });
+
   it('prints a short table without --json, and no progress bar when stdout is not a terminal', () => {
     const r = p2psip('sim', '--nodes', '20', '--fail', '0.25', '--duration', '5s', '--lookups', '20');
     assert.equal(r.code, 0, r.stderr);

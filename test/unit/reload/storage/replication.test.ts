@@ -251,6 +251,44 @@ describe('replication (RFC 6940 §10.4)', () => {
     assert.equal(h.storage.replication.stats.dropped, 1);
   });
 
+  it('a replica peer that left the set and came back within one hold-down is sent a copy again', () => {
+    // A peer joins between the replicas (the second replica leaves the set and drops its copy), then the
+    // newcomer dies before the responsible peer's next check: the second replica is a holder again.
+    const h = new Harness([DICT]);
+    h.holders = [node(h.peer), node(replica2), node(stranger)];
+    put(h, 'k', 'v', 3600);
+    ack(h, 0, 1);
+    ack(h, 1, 1);
+    h.holders = [node(h.peer), node(replica2), node(owner)];
+    h.storage.replication.onTableChanged(h.now);
+    h.now += 5_000;
+    h.holders = [node(h.peer), node(replica2), node(stranger)];
+    h.storage.replication.onTableChanged(h.now);
+    h.now += DEFAULT_REPLICATION.holdDown;
+    h.storage.handleTimeout(h.now);
+    assert.deepEqual(
+      h.sent.slice(2).map((s) => s.spec.destination),
+      [[{ type: 'node', id: node(stranger) }]],
+      'the holder that was out of the set gets a copy; the one that stayed does not',
+    );
+  });
+
+  it('the responsible peer copies everything to its replica peers again every sync interval', () => {
+    const h = new Harness([DICT]);
+    h.holders = [node(h.peer), node(replica2), node(stranger)];
+    put(h, 'k', 'v', 3600);
+    ack(h, 0, 1);
+    ack(h, 1, 1);
+    h.storage.replication.sync(h.now);
+    assert.equal(h.sent.length, 2, 'both replicas acknowledged: nothing to send');
+    h.now += DEFAULT_REPLICATION.syncInterval;
+    h.storage.handleTimeout(h.now);
+    assert.deepEqual(
+      h.sent.slice(2).map((s) => s.spec.destination),
+      [[{ type: 'node', id: node(replica2) }], [{ type: 'node', id: node(stranger) }]],
+    );
+  });
+
   it('a copy refused as too old makes the peer adopt the newer values, then push again (§7.4.1.3)', () => {
     const a = new Harness([DICT]);
     const b = new Harness([DICT], { peer: owner });
