@@ -75,7 +75,12 @@ export interface SippRun {
 export function startSipp(args: readonly string[], statsFile: string, timeoutMs = 120_000): SippRun {
   const sipp = requireTool('sipp');
   const errorFile = `${statsFile}.errors`;
-  const traces = ['-trace_stat', '-stf', statsFile, '-fd', '1', '-trace_err', '-error_file', errorFile];
+  const messageFile = `${statsFile}.messages`;
+  const traces = [
+    ...['-trace_stat', '-stf', statsFile, '-fd', '1', '-trace_err', '-error_file', errorFile],
+    // Every message, so that a failed call's own exchange can be shown (callMessages).
+    ...['-trace_msg', '-message_file', messageFile],
+  ];
   const child = spawn(sipp, [...args, '-nostdin', ...traces], {
     cwd: SIPP_DIR,
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -97,8 +102,12 @@ export function startSipp(args: readonly string[], statsFile: string, timeoutMs 
     child.once('exit', (code) => {
       clearTimeout(timer);
       children.delete(child);
-      void Promise.all([readStats(statsFile), readFile(errorFile, 'utf8').catch(() => '')]).then(
-        ([stats, errors]) => resolve({ code, stdout, stderr, stats, errors: failures(errors) }),
+      void Promise.all([
+        readStats(statsFile),
+        readFile(errorFile, 'utf8').catch(() => ''),
+        readFile(messageFile, 'utf8').catch(() => ''),
+      ]).then(([stats, errors, messages]) =>
+        resolve({ code, stdout, stderr, stats, errors: failures(errors) + callMessages(errors, messages) }),
       );
     });
   });
@@ -109,6 +118,22 @@ export function startSipp(args: readonly string[], statsFile: string, timeoutMs 
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     },
   };
+}
+
+/**
+ * The messages SIPp sent and received for the first calls its error log names (by Call-ID), so that an
+ * aborted call shows which request went unanswered.
+ */
+function callMessages(errors: string, messages: string): string {
+  const ids = [...new Set([...errors.matchAll(/Call-I[Dd] '([^']+)'/g)].map((m) => m[1] as string))];
+  if (ids.length === 0 || messages === '') return '';
+  const blocks = messages.split(/^-{20,}.*$/m);
+  const out: string[] = [];
+  for (const id of ids.slice(0, 2)) {
+    const mine = blocks.filter((b) => new RegExp(`^Call-ID: ${id.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s*$`, 'mi').test(b)).map((b) => b.trim());
+    out.push(`\nSIPp's messages of call ${id}:\n${mine.slice(-12).join('\n--\n')}`);
+  }
+  return out.join('\n').slice(0, 12_000);
 }
 
 export function sipp(args: readonly string[], statsFile: string, timeoutMs?: number): Promise<SippResult> {
@@ -301,7 +326,12 @@ export async function startSipPeers(dir: string, o: SipRingOptions): Promise<Sip
 export function peerWarnings(peers: readonly PeerProcess[], last = 20): string {
   const lines = peers
     .flatMap((p) => p.logs)
-    .filter((l) => (l.level ?? 0) >= 40 && !String(l.msg).startsWith('link suspect'))
+    .filter(
+      (l) =>
+        ((l.level ?? 0) >= 40 && !String(l.msg).startsWith('link suspect')) ||
+        // Connection losses are info, but explain calls that never got an answer.
+        /^(sip: unparsable|sip: app connection gone|app: )/.test(String(l.msg)),
+    )
     .slice(-last)
     .map((l) => JSON.stringify(l));
   return lines.length === 0 ? '' : `\npeer warnings:\n${lines.join('\n')}`;
