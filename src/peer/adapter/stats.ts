@@ -8,6 +8,8 @@ export class AdapterStats {
   readonly responsesOut = new Map<string, number>();
   authFailures = 0;
   published = 0;
+  /** REGISTERs answered without a Store: the overlay already held the route and its refresh was due later. */
+  publishSkipped = 0;
   lookups = 0;
 
   static #bump(m: Map<string, number>, k: string): void {

@@ -68,6 +68,47 @@ describe('Adapter: REGISTER (RFC 3261 §10.3, RFC 7904 §3)', () => {
     assert.equal(net.registry.get(ALICE as Aor)?.size, 0);
   });
 
+  it('answers a refresh from the registration the overlay already holds, and stores it again before it lapses', () => {
+    const { net, alicePhone } = world();
+    assert.equal(register(net, alicePhone, 'A', ALICE, 'alicepw', 600).status, 200);
+    assert.deepEqual(net.publishes, [{ aor: ALICE, lifetime: 630 }]);
+    net.advance(300_000);
+    const refreshed = register(net, alicePhone, 'A', ALICE, 'alicepw', 3600);
+    assert.equal(refreshed.status, 200);
+    assert.match(refreshed.values('contact')[0] ?? '', /expires=3600/);
+    assert.equal(net.publishes.length, 1, 'the route to A was in the overlay: no second Store');
+    assert.equal(net.adapters.get('A')?.stats.publishSkipped, 1);
+    // The refresh timer (60 s before the 630 s lapse) stores it for the binding that now lasts longer.
+    net.advance(270_000);
+    assert.deepEqual(net.publishes[1], { aor: ALICE, lifetime: 3900 - 570 + 30 });
+    const until = net.registry.get(ALICE as Aor)?.get(net.adapters.get('A')?.localId ?? (0n as never));
+    assert.ok(until !== undefined && until >= net.now + 3330_000);
+  });
+
+  it('stores again for a REGISTER that comes after the registration was withdrawn', () => {
+    const { net, alicePhone } = world();
+    register(net, alicePhone, 'A', ALICE, 'alicepw');
+    register(net, alicePhone, 'A', ALICE, 'alicepw', 0);
+    assert.equal(register(net, alicePhone, 'A', ALICE, 'alicepw').status, 200);
+    assert.equal(net.publishes.length, 2);
+    assert.equal(net.registry.get(ALICE as Aor)?.size, 1);
+  });
+
+  it('lets REGISTERs of one AOR that arrive during its Store share that Store, and answers each once it is done', () => {
+    const { net, alicePhone } = world();
+    const deskPhone = net.addPhone('alice-desk', '192.168.1.11');
+    net.held = [];
+    register(net, alicePhone, 'A', ALICE, 'alicepw');
+    register(net, deskPhone, 'A', ALICE, 'alicepw');
+    assert.equal(last(alicePhone).status, 401, 'no 200 before the Store completes');
+    assert.equal(last(deskPhone).status, 401);
+    assert.equal(net.publishes.length, 1);
+    net.releasePublishes();
+    assert.equal(last(alicePhone).status, 200);
+    assert.equal(last(deskPhone).status, 200);
+    assert.equal(last(deskPhone).values('contact').length, 2);
+  });
+
   it('withdraws when the last binding expires', () => {
     const { net, alicePhone } = world();
     register(net, alicePhone, 'A', ALICE, 'alicepw', 120);
