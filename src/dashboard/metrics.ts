@@ -38,6 +38,7 @@ export interface SipMetricsSource {
     readonly published: number;
     readonly publishSkipped: number;
     readonly lookups: number;
+    readonly cachedLookups: number;
   };
   transactions(): number;
   registrations(): number;
@@ -169,6 +170,11 @@ function sipMetrics(sip: SipMetricsSource, gauge: Define, counter: Define, label
     () => s.publishSkipped,
   );
   counter('p2psip_sip_lookups_total', 'SIP-REGISTRATION lookups for calls', () => s.lookups);
+  counter(
+    'p2psip_sip_cached_lookups_total',
+    'calls routed along a recent lookup of the same AOR',
+    () => s.cachedLookups,
+  );
   counter(
     'p2psip_sip_auth_failures_total',
     'digest challenges sent (missing or wrong credentials)',

@@ -11,6 +11,8 @@ export class AdapterStats {
   /** REGISTERs answered without a Store: the overlay already held the route and its refresh was due later. */
   publishSkipped = 0;
   lookups = 0;
+  /** Calls routed along a recent lookup of the same AOR instead of a new one. */
+  cachedLookups = 0;
 
   static #bump(m: Map<string, number>, k: string): void {
     m.set(k, (m.get(k) ?? 0) + 1);

@@ -294,3 +294,60 @@ describe('Adapter: calls across the overlay (RFC 3261 §16, RFC 7904 §4)', () =
     assert.equal(a.poll(), undefined);
   });
 });
+
+describe('Adapter: reusing a recent lookup for more calls to the AOR (RFC 7904 §4)', () => {
+  function message(net: SipNet, phone: Phone): SipMessage {
+    const a = net.adapters.get('A');
+    assert.ok(a);
+    const req = request('MESSAGE', `sip:${BOB}`, phone, ALICE, BOB);
+    net.send(phone, a, req);
+    net.send(phone, a, withAuth(req, last(phone), 'alice', 'alicepw'));
+    return last(phone);
+  }
+
+  function registered(): { net: SipNet; alicePhone: Phone; bobPhone: Phone } {
+    const w = world();
+    register(w.net, w.alicePhone, 'A', ALICE, 'alicepw');
+    register(w.net, w.bobPhone, 'B', BOB, 'bobpw');
+    return w;
+  }
+
+  it('routes a second request to bob along the first one’s lookup, and looks up again once it is 10 s old', () => {
+    const { net, alicePhone, bobPhone } = registered();
+    const a = net.adapters.get('A');
+    // Requests bob got, retransmissions counted once.
+    const delivered = (): number =>
+      new Set(bobPhone.inbox.filter((m) => m.method === 'MESSAGE').map((m) => m.callId())).size;
+    message(net, alicePhone);
+    message(net, alicePhone);
+    assert.equal(delivered(), 2);
+    assert.equal(a?.stats.lookups, 1);
+    assert.equal(a?.stats.cachedLookups, 1);
+    net.advance(10_001);
+    message(net, alicePhone);
+    assert.equal(a?.stats.lookups, 2);
+    assert.equal(delivered(), 3);
+  });
+
+  it('forgets the lookup when bob’s adapter answers that nobody is registered there any more', () => {
+    const { net, alicePhone, bobPhone } = registered();
+    message(net, alicePhone);
+    register(net, bobPhone, 'B', BOB, 'bobpw', 0);
+    // Still along the remembered route: B has no binding left and says so.
+    assert.equal(message(net, alicePhone).status, 480);
+    assert.equal(message(net, alicePhone).status, 404, 'a new lookup finds no registration');
+    assert.equal(net.adapters.get('A')?.stats.lookups, 2);
+  });
+
+  it('forgets the lookup when no connection to bob’s adapter can be opened', () => {
+    const { net, alicePhone } = registered();
+    message(net, alicePhone);
+    const b = net.adapters.get('B');
+    assert.ok(b);
+    net.unreachable.add(b.localId);
+    assert.equal(message(net, alicePhone).status, 480);
+    net.unreachable.delete(b.localId);
+    message(net, alicePhone);
+    assert.equal(net.adapters.get('A')?.stats.lookups, 2);
+  });
+});
