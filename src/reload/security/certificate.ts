@@ -82,6 +82,7 @@ function describe(der: Uint8Array, node: NodeX509): CertificateInfo {
   }
   if (emails.length > 1) otherNames.push(...emails.slice(1).map((e) => `email:${e}`));
   const publicKey = node.publicKey;
+  let spki: Uint8Array | undefined;
   return {
     der,
     sha256: digest('sha256', der),
@@ -91,7 +92,11 @@ function describe(der: Uint8Array, node: NodeX509): CertificateInfo {
     otherNames,
     notBefore: time(node.validFrom, 'notBefore'),
     notAfter: time(node.validTo, 'notAfter'),
-    spki: new Uint8Array(publicKey.export({ type: 'spki', format: 'der' })),
+    // Exported on first use: only self-signed Node-ID checks and key matching need it.
+    get spki(): Uint8Array {
+      spki ??= new Uint8Array(publicKey.export({ type: 'spki', format: 'der' }));
+      return spki;
+    },
     publicKey,
     subjectEmpty: (node.subject ?? '') === '',
     isCa: node.ca,
