@@ -2,12 +2,11 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { nodeIdFromHex } from '../../../../src/core/ids.js';
 import { parseCertificate } from '../../../../src/reload/security/certificate.js';
-import { generateKeyPair } from '../../../../src/reload/security/keys.js';
 import { formatNodeUri } from '../../../../src/reload/security/reload-uri.js';
 import { parseAltNames } from '../../../../src/reload/security/subject-alt-names.js';
 import { x509 } from '../../../../src/reload/security/x509.js';
 import { assertLocalError } from '../../../support/errors.js';
-import { NOW, OVERLAY } from './fixtures.js';
+import { certificateWithNames, NOW, OVERLAY } from './fixtures.js';
 
 describe('subjectAltName entries from node:crypto’s text (RFC 5280 §4.2.1.6)', () => {
   it('splits plain entries at ", " and reads quoted ones as JSON strings', () => {
@@ -30,7 +29,6 @@ describe('subjectAltName entries from node:crypto’s text (RFC 5280 §4.2.1.6)'
   });
 
   it('reads the same identities from a certificate as an ASN.1 decoder, however its names are spelled', async () => {
-    const keys = await generateKeyPair('ecdsa-p256');
     const nodeUri = formatNodeUri(nodeIdFromHex('55'.repeat(16)), 16, OVERLAY);
     const names: x509.JsonGeneralName[] = [
       { type: 'url', value: 'https://a/, email:mallory@evil.example' },
@@ -39,14 +37,7 @@ describe('subjectAltName entries from node:crypto’s text (RFC 5280 §4.2.1.6)'
       { type: 'email', value: 'second@p2p.test' },
       { type: 'dns', value: 'x\\y.example' },
     ];
-    const cert = await x509.X509CertificateGenerator.createSelfSigned({
-      name: '',
-      keys: keys.crypto,
-      signingAlgorithm: keys.signingAlgorithm,
-      notBefore: new Date(NOW - 1000),
-      notAfter: new Date(NOW + 1000),
-      extensions: [new x509.SubjectAlternativeNameExtension(names, true)],
-    });
+    const cert = await certificateWithNames(names);
     const info = parseCertificate(new Uint8Array(cert.rawData));
     const decoded = cert.getExtension(x509.SubjectAlternativeNameExtension)?.names.items ?? [];
     assert.deepEqual(

@@ -89,6 +89,17 @@ function challengeOf(s: DigestServer, now: number, index = 0) {
   return { status: c.status, value: v };
 }
 
+/** alice's first REGISTER answer (nc 1) to a challenge. */
+function aliceAnswers(value: ReturnType<typeof challengeOf>['value']): string {
+  return (
+    authorize(
+      value,
+      { username: 'alice', password: 'secret' },
+      { method: 'REGISTER', uri: `sip:${realm}`, cnonce: 'c', nc: 1 },
+    ) ?? ''
+  );
+}
+
 describe('digest server (RFC 3261 §22, RFC 7616)', () => {
   it('challenges with realm, nonce, algorithm and qop, SHA-256 first', () => {
     const s = server();
@@ -148,12 +159,7 @@ describe('digest server (RFC 3261 §22, RFC 7616)', () => {
     const s = server(['MD5']);
     const use = (nonceAt: number, at: number) => {
       const { value } = challengeOf(s, nonceAt);
-      const auth =
-        authorize(
-          value,
-          { username: 'alice', password: 'secret' },
-          { method: 'REGISTER', uri: `sip:${realm}`, cnonce: 'c', nc: 1 },
-        ) ?? '';
+      const auth = aliceAnswers(value);
       assert.equal(s.verify(register(auth), lookup, at).ok, true);
       return auth;
     };
@@ -173,12 +179,7 @@ describe('digest server (RFC 3261 §22, RFC 7616)', () => {
   it('answers an expired nonce with valid credentials as stale', () => {
     const s = server(['MD5']);
     const { value } = challengeOf(s, 0);
-    const auth =
-      authorize(
-        value,
-        { username: 'alice', password: 'secret' },
-        { method: 'REGISTER', uri: `sip:${realm}`, cnonce: 'c', nc: 1 },
-      ) ?? '';
+    const auth = aliceAnswers(value);
     assert.deepEqual(s.verify(register(auth), lookup, 10 * 60_000), {
       ok: false,
       reason: 'stale',
