@@ -142,6 +142,8 @@ export class Registrations {
         const margin = this.#ctx.opts.refreshMargin ?? 60 * second;
         this.#ctx.timers.set(`refresh:${aor}`, Math.max(this.#ctx.now() + second, until - margin));
         this.#ctx.stats.published++;
+        // The last binding went while the Store was in flight (its withdrawal found nothing published yet).
+        if (this.#ctx.bindings.latestExpiry(aor) === undefined) this.withdraw(aor);
       } else {
         this.#ctx.deps.log.warn({ aor, reason: r.reason }, 'adapter: publishing the registration failed');
       }

@@ -109,6 +109,15 @@ describe('Adapter: REGISTER (RFC 3261 §10.3, RFC 7904 §3)', () => {
     assert.equal(last(deskPhone).values('contact').length, 2);
   });
 
+  it('withdraws a registration whose last binding went while its Store was in flight', () => {
+    const { net, alicePhone } = world();
+    net.held = [];
+    register(net, alicePhone, 'A', ALICE, 'alicepw');
+    assert.equal(register(net, alicePhone, 'A', ALICE, 'alicepw', 0).status, 200);
+    net.releasePublishes();
+    assert.equal(net.registry.get(ALICE as Aor)?.size, 0, 'the late Store was withdrawn');
+  });
+
   it('withdraws when the last binding expires', () => {
     const { net, alicePhone } = world();
     register(net, alicePhone, 'A', ALICE, 'alicepw', 120);
