@@ -37,7 +37,7 @@ function failure(what: string, r: SippResult): Error {
  * SIPp registers `users` (cycling through them) at `target` for `seconds`, `concurrent` REGISTER
  * transactions at a time (as many as the registrar keeps up with: `-r` is far above either's rate).
  */
-export async function registerRate(
+export function registerRate(
   dir: string,
   name: string,
   target: HostPort,
@@ -45,16 +45,39 @@ export async function registerRate(
   seconds: number,
   concurrent: number,
 ): Promise<RegisterRun> {
+  return runRegister(dir, name, target, users, concurrent, ['-timeout', `${seconds}s`], seconds + 60);
+}
+
+/** SIPp registers each of `users` once at `target`, `concurrent` at a time. */
+export function registerEach(
+  dir: string,
+  name: string,
+  target: HostPort,
+  users: readonly SipAccount[],
+  concurrent: number,
+): Promise<RegisterRun> {
+  return runRegister(dir, name, target, users, concurrent, ['-m', String(users.length)], 600);
+}
+
+async function runRegister(
+  dir: string,
+  name: string,
+  target: HostPort,
+  users: readonly SipAccount[],
+  concurrent: number,
+  stop: readonly string[],
+  timeoutSeconds: number,
+): Promise<RegisterRun> {
   const csv = join(dir, `${name}-users.csv`);
   await writeUsersCsv(csv, users);
   const domain = users[0]?.domain ?? '';
   const r = await sipp(
     [
       ...registerArgs(target, csv, await freeSipPort(), domain),
-      ...['-r', '50000', '-l', String(concurrent), '-timeout', `${seconds}s`],
+      ...['-r', '50000', '-l', String(concurrent), ...stop],
     ],
     join(dir, `${name}-register.csv`),
-    (seconds + 60) * 1000,
+    timeoutSeconds * 1000,
   );
   if (r.code !== 0 && r.code !== 1) throw failure(`REGISTER at ${name}`, r);
   const elapsed = epoch(r.stats.CurrentTime) - epoch(r.stats.StartTime);

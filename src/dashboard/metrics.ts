@@ -36,7 +36,9 @@ export interface SipMetricsSource {
     readonly responsesOut: ReadonlyMap<string, number>;
     readonly authFailures: number;
     readonly published: number;
+    readonly publishSkipped: number;
     readonly lookups: number;
+    readonly cachedLookups: number;
   };
   transactions(): number;
   registrations(): number;
@@ -162,7 +164,17 @@ function sipMetrics(sip: SipMetricsSource, gauge: Define, counter: Define, label
     sip.appConnections(),
   );
   counter('p2psip_sip_publications_total', 'SIP-REGISTRATION stores that succeeded', () => s.published);
+  counter(
+    'p2psip_sip_publications_skipped_total',
+    'REGISTERs answered without a store (the registration was in the overlay, its refresh ahead)',
+    () => s.publishSkipped,
+  );
   counter('p2psip_sip_lookups_total', 'SIP-REGISTRATION lookups for calls', () => s.lookups);
+  counter(
+    'p2psip_sip_cached_lookups_total',
+    'calls routed along a recent lookup of the same AOR',
+    () => s.cachedLookups,
+  );
   counter(
     'p2psip_sip_auth_failures_total',
     'digest challenges sent (missing or wrong credentials)',

@@ -39,6 +39,10 @@ export class SipNet {
   readonly registry = new Map<Aor, Map<NodeId, number>>();
   /** Node-IDs whose AppAttach fails (unreachable adapters). */
   readonly unreachable = new Set<NodeId>();
+  /** Every SIP-REGISTRATION Store an adapter made, in order, with its lifetime (s). */
+  readonly publishes: Array<{ readonly aor: Aor; readonly lifetime: number }> = [];
+  /** While set, Stores wait here for `releasePublishes()` instead of completing at once. */
+  held: Array<() => void> | undefined;
   now = 1_000_000;
   readonly #byNode = new Map<NodeId, Adapter>();
   readonly #names = new Map<Adapter, string>();
@@ -73,10 +77,15 @@ export class SipNet {
     return {
       localId,
       publish: (aor, lifetime, cb) => {
-        const m = this.registry.get(aor) ?? new Map<NodeId, number>();
-        m.set(localId, this.now + lifetime * 1000);
-        this.registry.set(aor, m);
-        cb({ ok: true });
+        this.publishes.push({ aor, lifetime });
+        const complete = (): void => {
+          const m = this.registry.get(aor) ?? new Map<NodeId, number>();
+          m.set(localId, this.now + lifetime * 1000);
+          this.registry.set(aor, m);
+          cb({ ok: true });
+        };
+        if (this.held === undefined) complete();
+        else this.held.push(complete);
       },
       withdraw: (aor, cb) => {
         this.registry.get(aor)?.delete(localId);
@@ -157,6 +166,14 @@ export class SipNet {
         return;
       }
     }
+  }
+
+  /** Completes the Stores held since `held` was set, and stops holding them. */
+  releasePublishes(): void {
+    const held = this.held ?? [];
+    this.held = undefined;
+    for (const complete of held) complete();
+    this.settle();
   }
 
   advance(ms: number): void {

@@ -19,6 +19,8 @@ export interface AdapterOptions extends SelfAddresses {
   readonly nonceSecret: Uint8Array;
   /** How long before its overlay lifetime runs out a registration is stored again. */
   readonly refreshMargin?: number;
+  /** How long (ms) a lookup is reused for more calls to the same AOR; 0 looks up every time. */
+  readonly routeCacheTtl?: number;
   /**
    * The digest challenges offered, in this order (default SHA-256 then MD5, RFC 8760 §2.4). Clients that
    * read only the first challenge and know only MD5 (SIPp 3.6, older phones) need MD5 first.

@@ -8,12 +8,20 @@ import { type Aor, aorOf } from './aor.js';
 import type { AdapterContext } from './context.js';
 import type { OverlayRoute } from './overlay-port.js';
 import { type Branch, type ContextAction, ResponseContext } from './response-context.js';
+import { RouteCache } from './route-cache.js';
 import { addressOfUri, decrementMaxForwards, isOwnUri, nodeOfUri, ourVia, recordRoute } from './targets.js';
 
 /** Methods that create dialogs and so get our Record-Route (RFC 3261 §16.6 step 4, RFC 6665, RFC 3515). */
 const DIALOG_METHODS = new Set(['INVITE', 'SUBSCRIBE', 'REFER', 'NOTIFY']);
 /** Stray 2xx retransmissions of INVITE are forwarded statelessly for this long (64·T1, RFC 3261 §13.3.1.4). */
 const STRAY_MEMORY = 32 * second;
+/** How long a lookup is reused for further calls to the AOR (AdapterOptions.routeCacheTtl). */
+export const DEFAULT_ROUTE_CACHE_TTL = 10 * second;
+/**
+ * Final answers of a callee adapter that mean the registration we used is stale (nobody registered there
+ * any more, or no answer at all): the cached lookup must not be used again.
+ */
+const STALE_ROUTE = new Set([404, 408, 410, 480]);
 
 export type Authenticate = (
   st: ServerTransactionHandle,
@@ -31,13 +39,15 @@ export class SipProxy {
   readonly #ctx: AdapterContext;
   readonly #auth: Authenticate;
   readonly #contexts = new Map<string, ResponseContext>();
-  readonly #branchOf = new Map<string, { ctx: ResponseContext; branch: Branch }>();
+  readonly #branchOf = new Map<string, { ctx: ResponseContext; branch: Branch; cached?: Aor }>();
+  readonly #routes: RouteCache;
   /** INVITE Via branch → where its 2xx goes, for stray 2xx retransmissions. */
   readonly #upstream = new Map<string, TransportAddress>();
 
   constructor(ctx: AdapterContext, auth: Authenticate) {
     this.#ctx = ctx;
     this.#auth = auth;
+    this.#routes = new RouteCache(ctx.opts.routeCacheTtl ?? DEFAULT_ROUTE_CACHE_TTL);
   }
 
   /** A transaction ended: forget its context or branch. */
@@ -94,6 +104,12 @@ export class SipProxy {
 
   #lookupAndForward(st: ServerTransactionHandle, req: SipMessage, aor: Aor): void {
     const ctx = this.#context(st, req);
+    const cached = this.#routes.get(aor, this.#ctx.now());
+    if (cached !== undefined) {
+      this.#ctx.stats.cachedLookups++;
+      this.#forwardToRoutes(ctx, cached, aor);
+      return;
+    }
     const pending = ctx.addBranch('connecting');
     this.#ctx.deps.overlay.lookup(aor, (r) => {
       this.#ctx.stats.lookups++;
@@ -107,21 +123,33 @@ export class SipProxy {
         // Registered only here, but no binding is left: registered yet unreachable.
         this.#apply(ctx, ctx.onBranchFailed(pending, 480));
       } else {
-        // One branch per adapter the overlay names; the lookup's own placeholder ends without a status.
-        const branches = routes.map(() => ctx.addBranch('connecting'));
-        pending.state = 'done';
-        routes.forEach((route, i) => {
-          this.#connectAndForward(ctx, branches[i] as Branch, route);
-        });
+        this.#routes.set(aor, routes, this.#ctx.now());
+        // The lookup's own placeholder ends without a status once the real branches exist.
+        this.#forwardToRoutes(ctx, routes, aor, pending);
       }
       this.#ctx.drain();
     });
   }
 
-  #connectAndForward(ctx: ResponseContext, branch: Branch, route: OverlayRoute): void {
+  /** One branch per adapter the overlay names (RFC 7904 §4), all added before any is sent. */
+  #forwardToRoutes(
+    ctx: ResponseContext,
+    routes: readonly OverlayRoute[],
+    aor: Aor,
+    placeholder?: Branch,
+  ): void {
+    const branches = routes.map(() => ctx.addBranch('connecting'));
+    if (placeholder !== undefined) placeholder.state = 'done';
+    routes.forEach((route, i) => {
+      this.#connectAndForward(ctx, branches[i] as Branch, route, aor);
+    });
+  }
+
+  #connectAndForward(ctx: ResponseContext, branch: Branch, route: OverlayRoute, aor?: Aor): void {
     this.#ctx.deps.overlay.connect(route, (c) => {
       if (branch.state === 'done') return;
       if (!c.ok) {
+        if (aor !== undefined) this.#routes.forget(aor);
         this.#ctx.deps.log.info(
           { node: route.node.toString(16), reason: c.reason },
           'adapter: no connection to the callee adapter',
@@ -129,7 +157,7 @@ export class SipProxy {
         // RFC 7904 §4 / issue #6: registered but unreachable is 480.
         this.#apply(ctx, ctx.onBranchFailed(branch, 480));
       } else {
-        this.#sendBranch(ctx, branch, c.address, undefined);
+        this.#sendBranch(ctx, branch, c.address, undefined, aor);
       }
       this.#ctx.drain();
     });
@@ -184,6 +212,7 @@ export class SipProxy {
     branch: Branch,
     address: TransportAddress,
     requestUri: string | undefined,
+    cached?: Aor,
   ): void {
     if (ctx.cancelled) {
       this.#apply(ctx, ctx.onBranchFailed(branch, 487));
@@ -207,7 +236,7 @@ export class SipProxy {
     branch.state = 'calling';
     const ct = this.#ctx.transactions.sendRequest(req, address, this.#ctx.now());
     branch.transaction = ct;
-    this.#branchOf.set(ct.id, { ctx, branch });
+    this.#branchOf.set(ct.id, cached === undefined ? { ctx, branch } : { ctx, branch, cached });
   }
 
   #rememberUpstream(branchId: string, ctx: ResponseContext): void {
@@ -220,6 +249,9 @@ export class SipProxy {
     if (owner === undefined) return;
     if (ct.request.method === 'CANCEL') return;
     const { ctx, branch } = owner;
+    if (owner.cached !== undefined && (timeout || STALE_ROUTE.has(response.status))) {
+      this.#routes.forget(owner.cached);
+    }
     if (timeout) {
       // RFC 3261 §16.8: a branch that timed out counts as a 408 that nobody sent.
       this.#apply(ctx, ctx.onBranchFailed(branch, 408));

@@ -24,6 +24,8 @@ export class Registrations {
   readonly #digest = new Map<string, { registrar: DigestServer; proxy: DigestServer }>();
   /** AOR → overlay lifetime end (ms) of our published registration. */
   readonly #published = new Map<Aor, number>();
+  /** AOR → callbacks waiting for the Store in flight: concurrent REGISTERs of one AOR share it. */
+  readonly #storing = new Map<Aor, Array<(ok: boolean) => void>>();
 
   constructor(ctx: AdapterContext) {
     this.#ctx = ctx;
@@ -92,6 +94,11 @@ export class Registrations {
       reply();
       return;
     }
+    if (this.#covered(aor)) {
+      this.#ctx.stats.publishSkipped++;
+      reply();
+      return;
+    }
     // DESIGN §3: the 200 OK follows the overlay Store, so a phone told "registered" is reachable.
     this.publish(aor, (ok) => {
       if (ok) reply();
@@ -100,14 +107,34 @@ export class Registrations {
     });
   }
 
+  /**
+   * Whether the overlay already holds our registration of `aor` and its refresh is still ahead. The
+   * value (RFC 7904 §3: a route to this node) is the same whichever bindings the AOR has; only its
+   * lifetime follows them, and the refresh timer stores it again from the latest binding expiry before
+   * the overlay forgets it. So a REGISTER that adds or renews a binding needs no Store of its own.
+   */
+  #covered(aor: Aor): boolean {
+    const until = this.#published.get(aor);
+    return until !== undefined && until > this.#ctx.now() && this.#ctx.timers.has(`refresh:${aor}`);
+  }
+
   publish(aor: Aor, done: (ok: boolean) => void): void {
+    const waiting = this.#storing.get(aor);
+    if (waiting !== undefined) {
+      // The Store in flight carries the same value; the refresh timer it sets covers later expiries.
+      waiting.push(done);
+      return;
+    }
     const latest = this.#ctx.bindings.latestExpiry(aor);
     if (latest === undefined) {
       done(true);
       return;
     }
+    const waiters = [done];
+    this.#storing.set(aor, waiters);
     const lifetime = Math.ceil((latest - this.#ctx.now()) / second) + PUBLISH_GRACE;
     this.#ctx.deps.overlay.publish(aor, lifetime, (r) => {
+      this.#storing.delete(aor);
       if (r.ok) {
         const until = this.#ctx.now() + lifetime * second;
         this.#published.set(aor, until);
@@ -115,10 +142,12 @@ export class Registrations {
         const margin = this.#ctx.opts.refreshMargin ?? 60 * second;
         this.#ctx.timers.set(`refresh:${aor}`, Math.max(this.#ctx.now() + second, until - margin));
         this.#ctx.stats.published++;
+        // The last binding went while the Store was in flight (its withdrawal found nothing published yet).
+        if (this.#ctx.bindings.latestExpiry(aor) === undefined) this.withdraw(aor);
       } else {
         this.#ctx.deps.log.warn({ aor, reason: r.reason }, 'adapter: publishing the registration failed');
       }
-      done(r.ok);
+      for (const w of waiters) w(r.ok);
       this.#ctx.drain();
     });
   }

@@ -8,7 +8,11 @@ export class AdapterStats {
   readonly responsesOut = new Map<string, number>();
   authFailures = 0;
   published = 0;
+  /** REGISTERs answered without a Store: the overlay already held the route and its refresh was due later. */
+  publishSkipped = 0;
   lookups = 0;
+  /** Calls routed along a recent lookup of the same AOR instead of a new one. */
+  cachedLookups = 0;
 
   static #bump(m: Map<string, number>, k: string): void {
     m.set(k, (m.get(k) ?? 0) + 1);

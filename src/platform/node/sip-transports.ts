@@ -81,6 +81,8 @@ export class SipTransports {
     dropped: new Map(),
   };
   #udp: UdpSocket | undefined;
+  /** Whether the UDP socket is IPv6 (dual stack), read once at bind: address() is a system call. */
+  #udpIsV6 = false;
   #tcp: Server | undefined;
   #tls: TlsServer | undefined;
   #nextId = 1;
@@ -162,6 +164,7 @@ export class SipTransports {
         udp.on('error', (e) => this.#log.warn({ err: e }, 'sip: udp socket error'));
         udp.on('message', (b: Buffer, rinfo) => this.#onDatagram(b, rinfo.address, rinfo.port));
         this.#udp = udp;
+        this.#udpIsV6 = udp.address().family === 'IPv6';
         resolve(udp);
       });
     });
@@ -294,7 +297,7 @@ export class SipTransports {
     if (udp === undefined) return;
     this.stats.datagramsOut++;
     // A dual-stack socket reaches IPv4 peers through IPv4-mapped addresses.
-    const to = udp.address().family === 'IPv6' && ipFamily(host) === 4 ? `::ffff:${host}` : host;
+    const to = this.#udpIsV6 && ipFamily(host) === 4 ? `::ffff:${host}` : host;
     udp.send(bytes, port, to, (e) => {
       if (e !== null && e !== undefined) {
         this.#drop('udp send failed');

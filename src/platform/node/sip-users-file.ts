@@ -205,7 +205,15 @@ export async function removeSipUser(dir: string, aorText: string): Promise<boole
   return true;
 }
 
-/** The DER of a stored user's certificate. */
+const PEM_CERTIFICATE = /^-----BEGIN CERTIFICATE-----\r?\n([A-Za-z0-9+/=\r\n]+)-----END CERTIFICATE-----\s*$/;
+
+/**
+ * The DER of a stored user's certificate. Every caller parses it next (which checks it), so a plain PEM
+ * block is only base64-decoded here, sparing an OpenSSL parse per user on the first Store; anything else
+ * goes through the full PEM reader and its error.
+ */
 export function userCertificateDer(u: StoredSipUser): Uint8Array {
-  return certificateFromPem(u.certificate);
+  const body = PEM_CERTIFICATE.exec(u.certificate)?.[1];
+  if (body === undefined) return certificateFromPem(u.certificate);
+  return new Uint8Array(Buffer.from(body.replace(/\s+/g, ''), 'base64'));
 }

@@ -1,8 +1,9 @@
-import { createPublicKey, type KeyObject, X509Certificate as NodeX509 } from 'node:crypto';
+import { type KeyObject, X509Certificate as NodeX509 } from 'node:crypto';
 import { errorMessage, LocalError } from '../../core/errors.js';
 import type { NodeId } from '../../core/ids.js';
 import { digest } from './algorithms.js';
 import { type NodeUri, parseNodeUri } from './reload-uri.js';
+import { parseAltNames } from './subject-alt-names.js';
 import { x509 } from './x509.js';
 
 /**
@@ -48,35 +49,40 @@ export function parseCertificate(der: Uint8Array): CertificateInfo {
     throw bad(`certificate of ${der.length} bytes is not acceptable`);
   }
   const copy = Uint8Array.from(der);
-  let cert: x509.X509Certificate;
   let node: NodeX509;
   try {
-    // OpenSSL insists on DER; @peculiar/x509 gives the structure. Both must accept the bytes.
+    // OpenSSL insists on DER and decodes it natively: several times cheaper than an ASN.1 decoder in
+    // JavaScript, which matters because every new signer's certificate is parsed on the Store path.
     node = new NodeX509(copy);
     // OpenSSL keeps the certificate's own encoding: anything after it in `der` was not part of it.
     if (node.raw.length !== copy.length) throw new Error('bytes after the end of the certificate');
-    cert = new x509.X509Certificate(copy);
-    return describe(copy, cert, node);
+    return describe(copy, node);
   } catch (e) {
     if (e instanceof LocalError) throw e;
     throw bad(`not a DER X.509 certificate: ${errorMessage(e)}`, e);
   }
 }
 
-function describe(der: Uint8Array, cert: x509.X509Certificate, node: NodeX509): CertificateInfo {
+/** node:crypto prints validity as "Nov 22 01:39:21 2026 GMT" (whole seconds, as DER times are). */
+function time(text: string, what: string): number {
+  const t = Date.parse(text);
+  if (Number.isNaN(t)) throw bad(`unreadable ${what} ${text}`);
+  return t;
+}
+
+function describe(der: Uint8Array, node: NodeX509): CertificateInfo {
   const nodes: NodeUri[] = [];
   const emails: string[] = [];
   const otherNames: string[] = [];
-  const san = cert.getExtension(x509.SubjectAlternativeNameExtension);
-  for (const name of san?.names.items ?? []) {
+  for (const name of parseAltNames(node.subjectAltName)) {
     const uri = name.type === 'url' ? parseNodeUri(name.value) : undefined;
     if (uri !== undefined) nodes.push(uri);
     else if (name.type === 'email') emails.push(name.value);
     else otherNames.push(`${name.type}:${name.value}`);
   }
   if (emails.length > 1) otherNames.push(...emails.slice(1).map((e) => `email:${e}`));
-  const spki = new Uint8Array(cert.publicKey.rawData);
-  const publicKey = createPublicKey({ key: Buffer.from(spki), format: 'der', type: 'spki' });
+  const publicKey = node.publicKey;
+  let spki: Uint8Array | undefined;
   return {
     der,
     sha256: digest('sha256', der),
@@ -84,12 +90,16 @@ function describe(der: Uint8Array, cert: x509.X509Certificate, node: NodeX509): 
     nodeIds: nodes.map((n) => n.nodeId),
     userName: emails[0],
     otherNames,
-    notBefore: cert.notBefore.getTime(),
-    notAfter: cert.notAfter.getTime(),
-    spki,
+    notBefore: time(node.validFrom, 'notBefore'),
+    notAfter: time(node.validTo, 'notAfter'),
+    // Exported on first use: only self-signed Node-ID checks and key matching need it.
+    get spki(): Uint8Array {
+      spki ??= new Uint8Array(publicKey.export({ type: 'spki', format: 'der' }));
+      return spki;
+    },
     publicKey,
-    subjectEmpty: cert.subjectName.toJSON().length === 0,
-    isCa: cert.getExtension(x509.BasicConstraintsExtension)?.ca === true,
+    subjectEmpty: (node.subject ?? '') === '',
+    isCa: node.ca,
     node,
   };
 }

@@ -1,11 +1,10 @@
 import type { KeyObject } from 'node:crypto';
-import { bytesEqual } from '../../core/bytes.js';
 import { LocalError } from '../../core/errors.js';
 import { type NodeId, nodeIdToHex } from '../../core/ids.js';
 import type { SelfSignedDigest } from '../config/overlay-config.js';
 import { DEFAULT_KEY_ALGORITHM, type KeyAlgorithm } from './algorithms.js';
 import { type CertificateInfo, parseCertificate } from './certificate.js';
-import { generateKeyPair, type KeyPair, keyPairFromPrivateKey, spkiOf } from './keys.js';
+import { generateKeyPair, type KeyPair, keyPairFromPrivateKey, publicKeyOf, spkiOf } from './keys.js';
 import { buildNodeCertificate, selfSignedNodeIds } from './node-certificate.js';
 
 /** A node's credentials: its private key and the certificate that binds its Node-ID(s) and user name. */
@@ -78,7 +77,7 @@ async function selfSign(keys: KeyPair, o: SelfSignedOptions): Promise<NodeIdenti
  */
 export function identityFromParts(privateKey: KeyObject, certificateDer: Uint8Array): NodeIdentity {
   const certificate = parseCertificate(certificateDer);
-  if (!bytesEqual(spkiOf(privateKey), certificate.spki)) {
+  if (!certificate.publicKey.equals(publicKeyOf(privateKey))) {
     throw new LocalError('ERR_BAD_CERT', 'the certificate is not for this private key');
   }
   const nodeId = certificate.nodeIds[0];

@@ -79,8 +79,27 @@ export function privateKeyFromPem(pem: string): KeyObject {
   }
 }
 
-/** DER SubjectPublicKeyInfo of a key. */
+/** KeyObjects are immutable: derived forms are computed once (an adapter checks its key against every user certificate). */
+const publicKeys = new WeakMap<KeyObject, KeyObject>();
+const spkis = new WeakMap<KeyObject, Uint8Array>();
+
+/** The public key of a key pair's private half (or the key itself when it is public). */
+export function publicKeyOf(key: KeyObject): KeyObject {
+  if (key.type !== 'private') return key;
+  let pub = publicKeys.get(key);
+  if (pub === undefined) {
+    pub = createPublicKey(key);
+    publicKeys.set(key, pub);
+  }
+  return pub;
+}
+
+/** DER SubjectPublicKeyInfo of a key (a copy: callers may keep or change it). */
 export function spkiOf(key: KeyObject): Uint8Array {
-  const pub = key.type === 'private' ? createPublicKey(key) : key;
-  return new Uint8Array(pub.export({ type: 'spki', format: 'der' }));
+  let spki = spkis.get(key);
+  if (spki === undefined) {
+    spki = new Uint8Array(publicKeyOf(key).export({ type: 'spki', format: 'der' }));
+    spkis.set(key, spki);
+  }
+  return Uint8Array.from(spki);
 }

@@ -70,10 +70,4 @@ export class NonceFactory {
     if (issued > now + minute) return 'invalid';
     return now - issued > this.lifetimeMs ? 'stale' : 'valid';
   }
-
-  issuedAt(nonce: string): number | undefined {
-    const raw = fromB64url(nonce);
-    if (raw === undefined || raw.length !== 32) return undefined;
-    return Number(new DataView(raw.buffer, raw.byteOffset).getBigUint64(0));
-  }
 }

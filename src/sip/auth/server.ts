@@ -45,8 +45,12 @@ export class DigestServer {
   readonly #algorithms: readonly DigestAlgorithm[];
   readonly #proxy: boolean;
   readonly #opaque: string | undefined;
-  /** nonce → highest nonce-count seen (0 for a nonce used without qop); pruned as nonces expire. */
-  readonly #seen = new Map<string, number>();
+  /**
+   * nonce → highest nonce-count seen (0 for a nonce used without qop) and when it was first used, in
+   * first-use order. A nonce is used after it was issued, so one first used more than a nonce lifetime
+   * ago is stale (and refused as such before this table is consulted): it can go.
+   */
+  readonly #seen = new Map<string, { count: number; firstUsed: number }>();
 
   constructor(opts: DigestServerOptions) {
     this.realm = opts.realm;
@@ -119,16 +123,26 @@ export class DigestServer {
     const count = qop === 'auth' ? Number.parseInt(nc ?? '0', 16) : 0;
     const last = this.#seen.get(nonce);
     // RFC 7616 §3.4: nonce-count must increase per nonce; without qop a nonce is good for one request.
-    if (last !== undefined && (qop !== 'auth' || count <= last)) return fail('replay');
-    this.#seen.set(nonce, count);
+    if (last !== undefined && (qop !== 'auth' || count <= last.count)) return fail('replay');
+    if (last === undefined) this.#seen.set(nonce, { count, firstUsed: now });
+    else last.count = count;
     return { ok: true, user };
   }
 
+  /** Nonces whose use is remembered (for replay detection). */
+  get trackedNonces(): number {
+    return this.#seen.size;
+  }
+
+  /**
+   * Forgets the oldest entries while they are stale. Stopping at the first fresh one keeps this O(1) per
+   * request (checking every entry on every request made each REGISTER cost O(users)); an entry left
+   * behind a fresher one is dropped at most one lifetime later.
+   */
   #prune(now: number): void {
-    if (this.#seen.size < 1024) return;
-    for (const nonce of this.#seen.keys()) {
-      const at = this.#nonces.issuedAt(nonce);
-      if (at === undefined || now - at > this.#nonces.lifetimeMs) this.#seen.delete(nonce);
+    for (const [nonce, e] of this.#seen) {
+      if (now - e.firstUsed <= this.#nonces.lifetimeMs) return;
+      this.#seen.delete(nonce);
     }
   }
 }

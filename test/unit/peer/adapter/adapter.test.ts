@@ -68,6 +68,56 @@ describe('Adapter: REGISTER (RFC 3261 §10.3, RFC 7904 §3)', () => {
     assert.equal(net.registry.get(ALICE as Aor)?.size, 0);
   });
 
+  it('answers a refresh from the registration the overlay already holds, and stores it again before it lapses', () => {
+    const { net, alicePhone } = world();
+    assert.equal(register(net, alicePhone, 'A', ALICE, 'alicepw', 600).status, 200);
+    assert.deepEqual(net.publishes, [{ aor: ALICE, lifetime: 630 }]);
+    net.advance(300_000);
+    const refreshed = register(net, alicePhone, 'A', ALICE, 'alicepw', 3600);
+    assert.equal(refreshed.status, 200);
+    assert.match(refreshed.values('contact')[0] ?? '', /expires=3600/);
+    assert.equal(net.publishes.length, 1, 'the route to A was in the overlay: no second Store');
+    assert.equal(net.adapters.get('A')?.stats.publishSkipped, 1);
+    // The refresh timer (60 s before the 630 s lapse) stores it for the binding that now lasts longer.
+    net.advance(270_000);
+    assert.deepEqual(net.publishes[1], { aor: ALICE, lifetime: 3900 - 570 + 30 });
+    const until = net.registry.get(ALICE as Aor)?.get(net.adapters.get('A')?.localId ?? (0n as never));
+    assert.ok(until !== undefined && until >= net.now + 3330_000);
+  });
+
+  it('stores again for a REGISTER that comes after the registration was withdrawn', () => {
+    const { net, alicePhone } = world();
+    register(net, alicePhone, 'A', ALICE, 'alicepw');
+    register(net, alicePhone, 'A', ALICE, 'alicepw', 0);
+    assert.equal(register(net, alicePhone, 'A', ALICE, 'alicepw').status, 200);
+    assert.equal(net.publishes.length, 2);
+    assert.equal(net.registry.get(ALICE as Aor)?.size, 1);
+  });
+
+  it('lets REGISTERs of one AOR that arrive during its Store share that Store, and answers each once it is done', () => {
+    const { net, alicePhone } = world();
+    const deskPhone = net.addPhone('alice-desk', '192.168.1.11');
+    net.held = [];
+    register(net, alicePhone, 'A', ALICE, 'alicepw');
+    register(net, deskPhone, 'A', ALICE, 'alicepw');
+    assert.equal(last(alicePhone).status, 401, 'no 200 before the Store completes');
+    assert.equal(last(deskPhone).status, 401);
+    assert.equal(net.publishes.length, 1);
+    net.releasePublishes();
+    assert.equal(last(alicePhone).status, 200);
+    assert.equal(last(deskPhone).status, 200);
+    assert.equal(last(deskPhone).values('contact').length, 2);
+  });
+
+  it('withdraws a registration whose last binding went while its Store was in flight', () => {
+    const { net, alicePhone } = world();
+    net.held = [];
+    register(net, alicePhone, 'A', ALICE, 'alicepw');
+    assert.equal(register(net, alicePhone, 'A', ALICE, 'alicepw', 0).status, 200);
+    net.releasePublishes();
+    assert.equal(net.registry.get(ALICE as Aor)?.size, 0, 'the late Store was withdrawn');
+  });
+
   it('withdraws when the last binding expires', () => {
     const { net, alicePhone } = world();
     register(net, alicePhone, 'A', ALICE, 'alicepw', 120);
@@ -251,5 +301,62 @@ describe('Adapter: calls across the overlay (RFC 3261 §16, RFC 7904 §4)', () =
     net.send(alicePhone, a, ack);
     assert.equal(alicePhone.inbox.length, before);
     assert.equal(a.poll(), undefined);
+  });
+});
+
+describe('Adapter: reusing a recent lookup for more calls to the AOR (RFC 7904 §4)', () => {
+  function message(net: SipNet, phone: Phone): SipMessage {
+    const a = net.adapters.get('A');
+    assert.ok(a);
+    const req = request('MESSAGE', `sip:${BOB}`, phone, ALICE, BOB);
+    net.send(phone, a, req);
+    net.send(phone, a, withAuth(req, last(phone), 'alice', 'alicepw'));
+    return last(phone);
+  }
+
+  function registered(): { net: SipNet; alicePhone: Phone; bobPhone: Phone } {
+    const w = world();
+    register(w.net, w.alicePhone, 'A', ALICE, 'alicepw');
+    register(w.net, w.bobPhone, 'B', BOB, 'bobpw');
+    return w;
+  }
+
+  it('routes a second request to bob along the first one’s lookup, and looks up again once it is 10 s old', () => {
+    const { net, alicePhone, bobPhone } = registered();
+    const a = net.adapters.get('A');
+    // Requests bob got, retransmissions counted once.
+    const delivered = (): number =>
+      new Set(bobPhone.inbox.filter((m) => m.method === 'MESSAGE').map((m) => m.callId())).size;
+    message(net, alicePhone);
+    message(net, alicePhone);
+    assert.equal(delivered(), 2);
+    assert.equal(a?.stats.lookups, 1);
+    assert.equal(a?.stats.cachedLookups, 1);
+    net.advance(10_001);
+    message(net, alicePhone);
+    assert.equal(a?.stats.lookups, 2);
+    assert.equal(delivered(), 3);
+  });
+
+  it('forgets the lookup when bob’s adapter answers that nobody is registered there any more', () => {
+    const { net, alicePhone, bobPhone } = registered();
+    message(net, alicePhone);
+    register(net, bobPhone, 'B', BOB, 'bobpw', 0);
+    // Still along the remembered route: B has no binding left and says so.
+    assert.equal(message(net, alicePhone).status, 480);
+    assert.equal(message(net, alicePhone).status, 404, 'a new lookup finds no registration');
+    assert.equal(net.adapters.get('A')?.stats.lookups, 2);
+  });
+
+  it('forgets the lookup when no connection to bob’s adapter can be opened', () => {
+    const { net, alicePhone } = registered();
+    message(net, alicePhone);
+    const b = net.adapters.get('B');
+    assert.ok(b);
+    net.unreachable.add(b.localId);
+    assert.equal(message(net, alicePhone).status, 480);
+    net.unreachable.delete(b.localId);
+    message(net, alicePhone);
+    assert.equal(net.adapters.get('A')?.stats.lookups, 2);
   });
 });

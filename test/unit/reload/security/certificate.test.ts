@@ -9,13 +9,11 @@ import {
   certificateToPem,
   parseCertificate,
 } from '../../../../src/reload/security/certificate.js';
-import { generateKeyPair } from '../../../../src/reload/security/keys.js';
 import { formatNodeUri, parseNodeUri } from '../../../../src/reload/security/reload-uri.js';
 import { checkNodeCertificate } from '../../../../src/reload/security/trust.js';
-import { x509 } from '../../../../src/reload/security/x509.js';
 import { assertLocalError } from '../../../support/errors.js';
 import { readVectorFile } from '../../../support/vectors.js';
-import { NOW, OVERLAY, selfSigned, selfSignedSettings, testCa } from './fixtures.js';
+import { certificateWithNames, NOW, OVERLAY, selfSigned, selfSignedSettings, testCa } from './fixtures.js';
 
 describe('reload URI of a Node-ID (RFC 6940 §14.15, §11.3)', () => {
   const id = nodeIdFromHex('22'.repeat(16));
@@ -83,26 +81,13 @@ describe('certificate inspection', () => {
   });
 
   it('notices subjectAltName identities RFC 6940 §11.3 forbids, and the trust check refuses them', async () => {
-    const keys = await generateKeyPair('ecdsa-p256');
-    const cert = await x509.X509CertificateGenerator.createSelfSigned({
-      name: '',
-      keys: keys.crypto,
-      signingAlgorithm: keys.signingAlgorithm,
-      notBefore: new Date(NOW - 1000),
-      notAfter: new Date(NOW + 1000),
-      extensions: [
-        new x509.SubjectAlternativeNameExtension(
-          [
-            { type: 'url', value: formatNodeUri(nodeIdFromHex('44'.repeat(16)), 16, OVERLAY) },
-            { type: 'email', value: 'one@example.org' },
-            { type: 'email', value: 'two@example.org' },
-            { type: 'dns', value: 'peer.example.org' },
-            { type: 'url', value: 'https://example.org/' },
-          ],
-          true,
-        ),
-      ],
-    });
+    const cert = await certificateWithNames([
+      { type: 'url', value: formatNodeUri(nodeIdFromHex('44'.repeat(16)), 16, OVERLAY) },
+      { type: 'email', value: 'one@example.org' },
+      { type: 'email', value: 'two@example.org' },
+      { type: 'dns', value: 'peer.example.org' },
+      { type: 'url', value: 'https://example.org/' },
+    ]);
     const info = parseCertificate(new Uint8Array(cert.rawData));
     assert.equal(info.userName, 'one@example.org');
     assert.deepEqual(info.otherNames, [

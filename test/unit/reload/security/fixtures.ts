@@ -1,7 +1,9 @@
 import type { KeyAlgorithm } from '../../../../src/reload/security/algorithms.js';
 import { type CertificateAuthority, createCertificateAuthority } from '../../../../src/reload/security/ca.js';
 import { createSelfSignedIdentity, type NodeIdentity } from '../../../../src/reload/security/identity.js';
+import { generateKeyPair } from '../../../../src/reload/security/keys.js';
 import type { TrustSettings } from '../../../../src/reload/security/trust.js';
+import { x509 } from '../../../../src/reload/security/x509.js';
 
 /** Fixed test time: 2025-01-01T00:00:00Z. */
 export const NOW = Date.UTC(2025, 0, 1);
@@ -44,4 +46,17 @@ export function selfSignedSettings(overrides: Partial<TrustSettings> = {}): Trus
     badNodes: [],
     ...overrides,
   };
+}
+
+/** A self-signed ECDSA certificate with an empty subject, valid around NOW, carrying these subjectAltNames. */
+export async function certificateWithNames(names: x509.JsonGeneralName[]): Promise<x509.X509Certificate> {
+  const keys = await generateKeyPair('ecdsa-p256');
+  return x509.X509CertificateGenerator.createSelfSigned({
+    name: '',
+    keys: keys.crypto,
+    signingAlgorithm: keys.signingAlgorithm,
+    notBefore: new Date(NOW - 1000),
+    notAfter: new Date(NOW + 1000),
+    extensions: [new x509.SubjectAlternativeNameExtension(names, true)],
+  });
 }

@@ -89,6 +89,17 @@ function challengeOf(s: DigestServer, now: number, index = 0) {
   return { status: c.status, value: v };
 }
 
+/** alice's first REGISTER answer (nc 1) to a challenge. */
+function aliceAnswers(value: ReturnType<typeof challengeOf>['value']): string {
+  return (
+    authorize(
+      value,
+      { username: 'alice', password: 'secret' },
+      { method: 'REGISTER', uri: `sip:${realm}`, cnonce: 'c', nc: 1 },
+    ) ?? ''
+  );
+}
+
 describe('digest server (RFC 3261 §22, RFC 7616)', () => {
   it('challenges with realm, nonce, algorithm and qop, SHA-256 first', () => {
     const s = server();
@@ -144,15 +155,31 @@ describe('digest server (RFC 3261 §22, RFC 7616)', () => {
     assert.deepEqual(s.verify(register(other), lookup, 4), { ok: false, reason: 'wrong-uri', stale: false });
   });
 
+  it('refuses a replay among thousands of nonces in use, and forgets each nonce a lifetime after its use', () => {
+    const s = server(['MD5']);
+    const use = (nonceAt: number, at: number) => {
+      const { value } = challengeOf(s, nonceAt);
+      const auth = aliceAnswers(value);
+      assert.equal(s.verify(register(auth), lookup, at).ok, true);
+      return auth;
+    };
+    const first = use(0, 0);
+    for (let i = 1; i < 3000; i++) use(i * 10, i * 10);
+    assert.deepEqual(s.verify(register(first), lookup, 30_000), {
+      ok: false,
+      reason: 'replay',
+      stale: false,
+    });
+    assert.equal(s.trackedNonces, 3000);
+    // Five minutes (the nonce lifetime) after the last use, one more use leaves only itself remembered.
+    use(30_000 + 5 * 60_000, 30_000 + 5 * 60_000 + 1);
+    assert.equal(s.trackedNonces, 1);
+  });
+
   it('answers an expired nonce with valid credentials as stale', () => {
     const s = server(['MD5']);
     const { value } = challengeOf(s, 0);
-    const auth =
-      authorize(
-        value,
-        { username: 'alice', password: 'secret' },
-        { method: 'REGISTER', uri: `sip:${realm}`, cnonce: 'c', nc: 1 },
-      ) ?? '';
+    const auth = aliceAnswers(value);
     assert.deepEqual(s.verify(register(auth), lookup, 10 * 60_000), {
       ok: false,
       reason: 'stale',
