@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -9,6 +9,7 @@ import { getMetrics, getStatus, responsibleFor, ringProblems } from '../support/
 import { killAll, runCli, waitUntil } from '../support/peer-process.js';
 import {
   callCounts,
+  callMessages,
   freeSipPort,
   killSipp,
   peerWarnings,
@@ -142,6 +143,9 @@ describe('SIPp through three p2psip adapter peers', { timeout: 300_000 }, () => 
     );
   });
 
+  const readUasMessages = (): Promise<string> =>
+    readFile(join(dir, 'uas.csv.messages'), 'utf8').catch(() => '');
+
   const placeCalls = async (calls: number, tag: string): Promise<void> => {
     const r = await sipp(
       [
@@ -150,7 +154,8 @@ describe('SIPp through three p2psip adapter peers', { timeout: 300_000 }, () => 
       ],
       join(dir, `${tag}.csv`),
     );
-    assert.equal(r.code, 0, `SIPp calls: ${r.errors}${peerWarnings(live())}`);
+    const uasSide = r.code === 0 ? '' : callMessages(r.errors, await readUasMessages(), 'the UAS');
+    assert.equal(r.code, 0, `SIPp calls: ${r.errors}${uasSide}${peerWarnings(live())}`);
     assert.deepEqual(callCounts(r), { successful: calls, failed: 0 });
   };
 

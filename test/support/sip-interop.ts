@@ -124,14 +124,16 @@ export function startSipp(args: readonly string[], statsFile: string, timeoutMs 
  * The messages SIPp sent and received for the first calls its error log names (by Call-ID), so that an
  * aborted call shows which request went unanswered.
  */
-function callMessages(errors: string, messages: string): string {
+export function callMessages(errors: string, messages: string, who = 'SIPp'): string {
   const ids = [...new Set([...errors.matchAll(/Call-I[Dd] '([^']+)'/g)].map((m) => m[1] as string))];
   if (ids.length === 0 || messages === '') return '';
   const blocks = messages.split(/^-{20,}.*$/m);
   const out: string[] = [];
   for (const id of ids.slice(0, 2)) {
-    const mine = blocks.filter((b) => new RegExp(`^Call-ID: ${id.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s*$`, 'mi').test(b)).map((b) => b.trim());
-    out.push(`\nSIPp's messages of call ${id}:\n${mine.slice(-12).join('\n--\n')}`);
+    const mine = blocks
+      .filter((b) => new RegExp(`^Call-ID: ${id.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s*$`, 'mi').test(b))
+      .map((b) => b.trim());
+    out.push(`\n${who}'s messages of call ${id}:\n${[...new Set(mine)].slice(0, 12).join('\n--\n')}`);
   }
   return out.join('\n').slice(0, 12_000);
 }
