@@ -30,6 +30,9 @@ export interface SipTransportLimits extends SipStreamLimits {
   readonly maxConnections: number;
 }
 
+/** Receive and send buffer asked of the kernel for each SIP UDP socket (bytes). */
+export const UDP_RECEIVE_BUFFER = 4 * 1024 * 1024;
+
 export const DEFAULT_SIP_LIMITS: SipTransportLimits = {
   maxMessageSize: DEFAULT_MAX_MESSAGE_SIZE,
   // Longer than the longest registration (7200 s), so a phone's flow outlives what it registered.
@@ -112,6 +115,11 @@ export class SipTransports {
     return this.#streams.size;
   }
 
+  /** The UDP socket's receive buffer as the kernel granted it (bytes, as getsockopt reports it). */
+  get udpReceiveBuffer(): number | undefined {
+    return this.#udp?.getRecvBufferSize();
+  }
+
   async #bind(): Promise<void> {
     const { host, port } = this.#opts;
     const tcp = createTcpServer((s) => this.#accept(s, 'tcp'));
@@ -152,7 +160,15 @@ export class SipTransports {
 
   #bindUdp(host: string, port: number): Promise<UdpSocket> {
     const v6 = ipFamily(host) === 6;
-    const udp = createSocket({ type: v6 ? 'udp6' : 'udp4', ipv6Only: false });
+    // A peer's event loop can be busy for a while (signing, a burst of Stores): datagrams that arrive
+    // meanwhile wait in the socket's receive buffer, and the kernel's default (~200 KB) drops a burst of
+    // calls' responses, which the phones then see as timeouts. The kernel caps this at net.core.rmem_max.
+    const udp = createSocket({
+      type: v6 ? 'udp6' : 'udp4',
+      ipv6Only: false,
+      recvBufferSize: UDP_RECEIVE_BUFFER,
+      sendBufferSize: UDP_RECEIVE_BUFFER,
+    });
     return new Promise((resolve, reject) => {
       udp.once('error', (e) =>
         reject(

@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
 import { createSocket } from 'node:dgram';
+import { readFile } from 'node:fs/promises';
 import { createServer as createTcpServer, type Server, type Socket, connect as tcpConnect } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { type ConnectionOptions, createServer as createTlsServer, connect as tlsConnect } from 'node:tls';
 import { nullLogger } from '../../../../src/core/logger.js';
-import { SipTransports } from '../../../../src/platform/node/sip-transports.js';
+import { SipTransports, UDP_RECEIVE_BUFFER } from '../../../../src/platform/node/sip-transports.js';
 import type { TlsIdentity } from '../../../../src/platform/node/tls-host.js';
 import { certificateToPem } from '../../../../src/reload/security/certificate.js';
 import { createSelfSignedIdentity } from '../../../../src/reload/security/identity.js';
@@ -150,6 +151,12 @@ describe('SipTransports (RFC 3261 §18, RFC 5626 §4.4.1, RFC 5923)', { timeout:
     assert.deepEqual([udp?.transport, tcp?.transport, tlsL?.transport], ['udp', 'tcp', 'tls']);
     assert.equal(tcp?.port, udp?.port);
     assert.equal(tlsL?.port, (udp?.port ?? 0) + 1);
+  });
+
+  it('asks the kernel for a large UDP receive buffer, so a burst outlasts a busy event loop', async () => {
+    // Linux grants min(asked, net.core.rmem_max) and reports twice that (socket(7), SO_RCVBUF).
+    const max = Number((await readFile('/proc/sys/net/core/rmem_max', 'utf8')).trim());
+    assert.equal(transports.udpReceiveBuffer, 2 * Math.min(UDP_RECEIVE_BUFFER, max));
   });
 
   it('passes a datagram up with its real source, which answers reach', async () => {
