@@ -20,6 +20,8 @@ const registry: Array<() => Promise<{ bench: Bench }>> = [
 ];
 
 const only = process.argv.slice(2);
+// The reference machine is shared: say how busy it was, so that figures from a loaded run read as such.
+const loadAtStart = os.loadavg()[0] ?? 0;
 const results: BenchResult[] = [];
 for (const load of registry) {
   const { bench } = await load();
@@ -31,11 +33,12 @@ for (const load of registry) {
 }
 
 const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
+const loadNote = `load average ${loadAtStart.toFixed(1)} at the start, ${(os.loadavg()[0] ?? 0).toFixed(1)} at the end`;
 const header = [
   '# Benchmarks',
   '',
   `Machine: ${cpu}, ${os.cpus().length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ${os.type()} ${os.release()}, Node ${process.version}.`,
-  `Date: ${new Date().toISOString().slice(0, 10)}. Produced by \`npm run bench\`; every figure below comes from that one run.`,
+  `Date: ${new Date().toISOString().slice(0, 10)}. Produced by \`npm run bench\`; every figure below comes from that one run (${loadNote}).`,
   '',
 ].join('\n');
 if (only.length === 0) {
@@ -46,7 +49,7 @@ if (only.length === 0) {
   process.stderr.write('bench: wrote BENCHMARKS.md\n');
 } else if (results.length > 0) {
   const machine = `${cpu}, ${os.cpus().length} cores, Node ${process.version}`;
-  const stamp = `_This section: \`npm run bench -- ${only.join(' ')}\` on ${new Date().toISOString().slice(0, 10)}, ${machine}._`;
+  const stamp = `_This section: \`npm run bench -- ${only.join(' ')}\` on ${new Date().toISOString().slice(0, 10)}, ${machine}, ${loadNote}._`;
   let doc = existsSync('BENCHMARKS.md') ? readFileSync('BENCHMARKS.md', 'utf8') : header;
   for (const r of results) doc = replaceSection(doc, r.title, `${stamp}\n\n${r.markdown}\n`);
   writeFileSync('BENCHMARKS.md', doc);
