@@ -45,12 +45,14 @@ export function nodeConfigFrom(config: OverlayConfig, local: LocalSettings): Rel
     ],
     ...(local.mayStartAlone === true ? { mayStartAlone: true } : {}),
     chord: {
-      // The maintenance the simulator measured (finger slots, connectivity checks, reactive coalescing),
-      // except that a real host gets longer before it is declared failed: a peer process that dies closes
-      // its links at once (TCP), so the checks are for hosts that vanish silently, and a host that is
-      // only busy (CPU-starved, swapping) must not be taken for a dead one and dropped from the ring.
-      ...DEFAULT_CHORD_OPTIONS,
-      livenessTimeout: 10 * second,
+      // The table maintenance the simulator measured (finger slots, probes, coalesced reactive Updates),
+      // without its connectivity checks: a real peer process that dies closes its TLS links at once, and on
+      // a CPU-starved host the checks (one Update, one timeout) declared live neighbours dead, buried them for
+      // a keepalive period and broke a 3-peer ring apart. A silently vanished host is still noticed when an
+      // Update goes unanswered 5 times (RFC 6940 §6.2.1's maximum).
+      fingerDensity: DEFAULT_CHORD_OPTIONS.fingerDensity,
+      fingerProbesPerPeriod: DEFAULT_CHORD_OPTIONS.fingerProbesPerPeriod,
+      reactiveDelay: DEFAULT_CHORD_OPTIONS.reactiveDelay,
       updateTransmissions: 5,
       successors: c.successorCount,
       predecessors: c.predecessorCount,

@@ -47,7 +47,7 @@ export interface ChordOptions extends TableSizes {
  * Defaults for a No-ICE overlay of up to ~10^5 peers; configuration overrides them. Measured in the
  * simulator (BENCHMARKS.md, "CHORD-RELOAD in the simulator").
  */
-export const DEFAULT_CHORD_OPTIONS: ChordOptions = {
+export const DEFAULT_CHORD_OPTIONS = {
   successors: 3,
   predecessors: 3,
   fingers: 16,
@@ -63,7 +63,7 @@ export const DEFAULT_CHORD_OPTIONS: ChordOptions = {
   fingerKeepaliveInterval: 5 * minute,
   livenessTimeout: 3 * second,
   updateTransmissions: 2,
-};
+} satisfies ChordOptions;
 
 /** How long a graceful leave waits for its Leave answers (RFC 6940 §10.8 needs no answer to proceed). */
 export const LEAVE_TIMEOUT = 2 * second;
