@@ -12,6 +12,7 @@ import {
   callMessages,
   freeSipPort,
   killSipp,
+  peerHealth,
   peerWarnings,
   registerArgs,
   type SipAccount,
@@ -154,8 +155,11 @@ describe('SIPp through three p2psip adapter peers', { timeout: 300_000 }, () => 
       ],
       join(dir, `${tag}.csv`),
     );
-    const uasSide = r.code === 0 ? '' : callMessages(r.errors, await readUasMessages(), 'the UAS');
-    assert.equal(r.code, 0, `SIPp calls: ${r.errors}${uasSide}${peerWarnings(live())}`);
+    const more =
+      r.code === 0
+        ? ''
+        : callMessages(r.errors, await readUasMessages(), 'the UAS') + (await peerHealth(live()));
+    assert.equal(r.code, 0, `SIPp calls: ${r.errors}${more}${peerWarnings(live())}`);
     assert.deepEqual(callCounts(r), { successful: calls, failed: 0 });
   };
 

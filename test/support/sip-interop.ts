@@ -3,6 +3,7 @@ import { createSocket } from 'node:dgram';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { getMetrics } from './control.js';
 import {
   createOverlay,
   freePort,
@@ -127,15 +128,49 @@ export function startSipp(args: readonly string[], statsFile: string, timeoutMs 
 export function callMessages(errors: string, messages: string, who = 'SIPp'): string {
   const ids = [...new Set([...errors.matchAll(/Call-I[Dd] '([^']+)'/g)].map((m) => m[1] as string))];
   if (ids.length === 0 || messages === '') return '';
-  const blocks = messages.split(/^-{20,}.*$/m);
+  // Each block starts with SIPp's separator line, which carries the time.
+  const blocks = messages.split(/^(?=-{20,})/m);
   const out: string[] = [];
   for (const id of ids.slice(0, 2)) {
-    const mine = blocks
-      .filter((b) => new RegExp(`^Call-ID: ${id.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s*$`, 'mi').test(b))
-      .map((b) => b.trim());
-    out.push(`\n${who}'s messages of call ${id}:\n${[...new Set(mine)].slice(0, 12).join('\n--\n')}`);
+    const mine = [
+      ...new Set(
+        blocks
+          .filter((b) =>
+            new RegExp(`^Call-ID: ${id.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s*$`, 'mi').test(b),
+          )
+          .map((b) => b.trim()),
+      ),
+    ];
+    // One line per message first (time, direction, start line, CSeq): what went unanswered at a glance.
+    const summary = mine.map((b) => {
+      const time = /\d\d:\d\d:\d\d\.\d+/.exec(b)?.[0] ?? '?';
+      const dir = /message (sent|received)/i.exec(b)?.[1] ?? '?';
+      const start = /^(?:[A-Z]+ sip:\S+ SIP\/2\.0|SIP\/2\.0 \d{3}.*)$/m.exec(b)?.[0] ?? '?';
+      const cseq = /^CSeq:\s*(.*)$/im.exec(b)?.[1] ?? '?';
+      return `  ${time} ${dir} ${start.trim()} (CSeq ${cseq.trim()})`;
+    });
+    out.push(
+      `\n${who}'s messages of call ${id}:\n${summary.slice(0, 20).join('\n')}\n${mine.slice(0, 12).join('\n--\n')}`,
+    );
   }
   return out.join('\n').slice(0, 12_000);
+}
+
+/**
+ * Datagrams the kernel dropped at the UDP sockets bound to these 127.0.0.1 ports (the last column of
+ * /proc/net/udp): a full receive buffer shows here, not in any log.
+ */
+export async function udpDrops(ports: readonly number[]): Promise<string> {
+  const text = await readFile('/proc/net/udp', 'utf8').catch(() => '');
+  const wanted = new Map(ports.map((p) => [`0100007F:${p.toString(16).toUpperCase().padStart(4, '0')}`, p]));
+  const found: string[] = [];
+  for (const line of text.split('\n').slice(1)) {
+    const f = line.trim().split(/\s+/);
+    const port = wanted.get(f[1] ?? '');
+    if (port !== undefined)
+      found.push(`${port}: ${f[f.length - 1]} dropped, rx queue ${f[4]?.split(':')[1] ?? '?'}`);
+  }
+  return `\nUDP drops (/proc/net/udp): ${found.join('; ') || 'no such sockets'}`;
 }
 
 export function sipp(args: readonly string[], statsFile: string, timeoutMs?: number): Promise<SippResult> {
@@ -337,4 +372,20 @@ export function peerWarnings(peers: readonly PeerProcess[], last = 20): string {
     .slice(-last)
     .map((l) => JSON.stringify(l));
   return lines.length === 0 ? '' : `\npeer warnings:\n${lines.join('\n')}`;
+}
+
+/**
+ * For an assertion message: each peer's event-loop stalls (the longest since the last scrape), the INVITEs
+ * it received, and the kernel's drops at its SIP port, so a call that went unanswered can be placed.
+ */
+export async function peerHealth(peers: readonly SipPeer[]): Promise<string> {
+  const rows = await Promise.all(
+    peers.map(async (p) => {
+      const m = await getMetrics(p.control).catch(() => new Map<string, number>());
+      const lag = m.get('p2psip_nodejs_eventloop_lag_max_seconds');
+      const invites = m.get('p2psip_sip_requests_received_total{method="INVITE"}');
+      return `${p.nodeId.slice(0, 8)} sip ${p.sip.port}: event loop max lag ${lag ?? '?'} s, INVITEs received ${invites ?? '?'}`;
+    }),
+  );
+  return `\npeers:\n  ${rows.join('\n  ')}${await udpDrops(peers.map((p) => p.sip.port))}`;
 }

@@ -240,7 +240,7 @@ export class Adapter {
     if (top !== undefined && isOwnUri(this.#opts, top.uri)) req.removeFirstValue('route');
     const next = req.routes()[0];
     if (next !== undefined) {
-      this.proxy.forwardAlong(st, req, next.uri);
+      this.proxy.forwardAlong(st, req, source, next.uri);
       return;
     }
     if (forUs) {

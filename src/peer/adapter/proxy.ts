@@ -72,15 +72,11 @@ export class SipProxy {
     }
     const aor = aorOf(ruri);
     const local = aor === undefined ? [] : this.#ctx.bindings.get(aor);
-    const inDialog = req.to()?.params.some(([n]) => n.toLowerCase() === 'tag') === true;
-    if (!this.#ctx.fromOverlay(source) && !inDialog && req.method !== 'ACK') {
-      // RFC 3261 §22.3: out-of-dialog requests from our phones are authenticated (407) as the From user.
-      const from = req.from();
-      const fromAor = from === undefined ? undefined : aorOf(from.uri);
-      if (fromAor === undefined)
-        throw new SipWireError(403, 'Forbidden (From is not a SIP address of record)');
-      if (!this.#auth(st, req, fromAor, true)) return;
-    }
+    // A request with a To tag that took no Route of ours is not following a dialog we record-routed:
+    // exempt from digest only while it stays on this adapter, or anyone could send through the overlay
+    // or to any address by adding a tag (the rule Kamailio's default configuration applies too).
+    const exempt = isInDialog(req) && local.length > 0;
+    if (!exempt && !this.#authenticated(st, req, source)) return;
     if (local.length > 0) {
       this.#fork(
         st,
@@ -91,7 +87,7 @@ export class SipProxy {
     }
     if (aor === undefined) {
       const direct = addressOfUri(ruri);
-      if (direct === undefined || !inDialog) throw new SipWireError(416, 'Unsupported URI Scheme');
+      if (direct === undefined || !isInDialog(req)) throw new SipWireError(416, 'Unsupported URI Scheme');
       this.#fork(st, req, [{ address: direct, requestUri: undefined }]);
       return;
     }
@@ -167,8 +163,12 @@ export class SipProxy {
   forwardAlong(
     st: ServerTransactionHandle,
     req: SipMessage,
+    source: TransportAddress,
     next: NonNullable<ReturnType<SipMessage['routes']>[number]>['uri'],
   ): void {
+    // A dialog's requests follow the Route set we record-routed (they carry a To tag); a new request
+    // with a preloaded Route from one of our phones is a call like any other, and authenticated so.
+    if (!isInDialog(req) && !this.#authenticated(st, req, source)) return;
     const node = nodeOfUri(next);
     if (node !== undefined && node !== this.#ctx.opts.localId) {
       const ctx = this.#context(st, req);
@@ -182,6 +182,18 @@ export class SipProxy {
     const address = addressOfUri(next);
     if (address === undefined) throw new SipWireError(416, 'Unsupported URI Scheme');
     this.#fork(st, req, [{ address, requestUri: undefined }]);
+  }
+
+  /**
+   * RFC 3261 §22.3: requests from our phones are authenticated (407) as the From user; those from the
+   * overlay were authenticated by the caller's adapter. False when a challenge went out instead.
+   */
+  #authenticated(st: ServerTransactionHandle, req: SipMessage, source: TransportAddress): boolean {
+    if (this.#ctx.fromOverlay(source) || req.method === 'ACK') return true;
+    const from = req.from();
+    const fromAor = from === undefined ? undefined : aorOf(from.uri);
+    if (fromAor === undefined) throw new SipWireError(403, 'Forbidden (From is not a SIP address of record)');
+    return this.#auth(st, req, fromAor, true);
   }
 
   #context(st: ServerTransactionHandle, req: SipMessage): ResponseContext {
@@ -220,8 +232,7 @@ export class SipProxy {
     }
     const req = ctx.request.clone();
     if (requestUri !== undefined) req.setRequestUri(requestUri);
-    const inDialog = req.to()?.params.some(([n]) => n.toLowerCase() === 'tag') === true;
-    if (DIALOG_METHODS.has(req.method) && !inDialog) {
+    if (DIALOG_METHODS.has(req.method) && !isInDialog(req)) {
       req.prependHeader(
         'Record-Route',
         recordRoute(
@@ -365,4 +376,8 @@ export class SipProxy {
     this.#ctx.transactions.sendStateless(copy, up);
     this.#ctx.drain();
   }
+}
+
+function isInDialog(req: SipMessage): boolean {
+  return req.to()?.params.some(([n]) => n.toLowerCase() === 'tag') === true;
 }

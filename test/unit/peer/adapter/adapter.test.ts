@@ -289,6 +289,28 @@ describe('Adapter: calls across the overlay (RFC 3261 §16, RFC 7904 §4)', () =
     assert.equal(last(alicePhone).status, 483);
   });
 
+  it('challenges a tagged request that follows no Route of ours, and a new request with a preloaded Route', () => {
+    const { net, alicePhone, bobPhone } = call();
+    const a = net.adapters.get('A');
+    assert.ok(a);
+    const bobRang = bobPhone.inbox.length;
+    // Looks in-dialog (To tag) but names bob's AOR with no Route: it would need a lookup across the overlay.
+    const forged = request('MESSAGE', `sip:${BOB}`, alicePhone, ALICE, BOB);
+    forged.setHeader('To', `<sip:${BOB}>;tag=guessed`);
+    net.send(alicePhone, a, forged);
+    assert.equal(last(alicePhone).status, 407);
+    // A new INVITE whose Route names bob's adapter directly (copied from a Record-Route) skips no check.
+    const inv = bobPhone.inbox.find((m) => m.method === 'INVITE');
+    const bobAdapter = inv?.values('record-route')[0];
+    assert.ok(bobAdapter);
+    const preloaded = request('INVITE', `sip:${BOB}`, alicePhone, ALICE, BOB, [['Route', bobAdapter]]);
+    net.send(alicePhone, a, preloaded);
+    assert.equal(last(alicePhone).status, 407);
+    assert.equal(bobPhone.inbox.length, bobRang, 'neither request reached bob');
+    net.send(alicePhone, a, withAuth(preloaded, last(alicePhone), 'alice', 'alicepw'));
+    assert.equal(bobPhone.inbox.at(-1)?.method, 'INVITE', 'with credentials it goes along the Route');
+  });
+
   it('answers 400 to a request whose Route does not parse, and drops such an ACK unanswered', () => {
     const { net, alicePhone } = world();
     const a = net.adapters.get('A');
