@@ -193,7 +193,7 @@ describe('SIP users from the enrolment server of a CA overlay', { timeout: 300_0
           [...registerArgs(peer.sip, csv, port, NAME), '-m', '1'],
           join(root, `${who.user}-reg.csv`),
         );
-        assert.equal(r.code, 0, `REGISTER ${aor(who)}: ${r.errors}${peerWarnings([a, b])}`);
+        assert.equal(r.code, 0, `REGISTER ${aor(who)}: ${r.errors}${peerWarnings([a, b])}\n${r.calls}`);
         assert.deepEqual(callCounts(r), { successful: 1, failed: 0 });
       }
       const r = await runCli(['lookup', aor(BOB), '--control', controlOf(a), '--json']);
@@ -216,7 +216,7 @@ describe('SIP users from the enrolment server of a CA overlay', { timeout: 300_0
       [...uacArgs(a.sip, 'uac-call.xml', ALICE, BOB, await freeSipPort()), '-m', '3', '-d', '100'],
       join(root, 'calls.csv'),
     );
-    assert.equal(r.code, 0, `SIPp calls: ${r.errors}${peerWarnings([a, b])}`);
+    assert.equal(r.code, 0, `SIPp calls: ${r.errors}${peerWarnings([a, b])}\n${r.calls}`);
     assert.deepEqual(callCounts(r), { successful: 3, failed: 0 });
     for (const p of [a, b]) {
       assert.deepEqual(

@@ -155,7 +155,7 @@ describe('a live peer under torture and fuzzing', { timeout: 600_000 }, () => {
       join(dir, 'calls.csv'),
     );
     uas.kill();
-    assert.equal(calls.code, 0, `${calls.errors}${peerWarnings([peer])}`);
+    assert.equal(calls.code, 0, `${calls.errors}${peerWarnings([peer])}\n${calls.calls}`);
     assert.deepEqual(callCounts(calls), { successful: 5, failed: 0 });
     assert.equal((await getStatus(peer.control)).internalErrors, 0);
   });

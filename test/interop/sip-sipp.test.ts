@@ -105,7 +105,7 @@ describe('SIPp through three p2psip adapter peers', { timeout: 300_000 }, () => 
         ],
         join(dir, `register${i}-stats.csv`),
       );
-      assert.equal(r.code, 0, `SIPp register at peer ${i}: ${r.errors}${peerWarnings(peers)}`);
+      assert.equal(r.code, 0, `SIPp register at peer ${i}: ${r.errors}${peerWarnings(peers)}\n${r.calls}`);
       assert.deepEqual(callCounts(r), { successful: users.length, failed: 0 });
     });
     await Promise.all(runs);
@@ -155,11 +155,14 @@ describe('SIPp through three p2psip adapter peers', { timeout: 300_000 }, () => 
       ],
       join(dir, `${tag}.csv`),
     );
-    const more =
-      r.code === 0
-        ? ''
-        : callMessages(r.errors, await readUasMessages(), 'the UAS') + (await peerHealth(live()));
-    assert.equal(r.code, 0, `SIPp calls: ${r.errors}${more}${peerWarnings(live())}`);
+    if (r.code !== 0) {
+      // Short diagnostics first: a CI log may show only the start of the message.
+      const uas = await readUasMessages();
+      const health = await peerHealth(live());
+      assert.fail(
+        `SIPp calls: ${r.errors}${callMessages(r.errors, uas, 'the UAS', 'summary')}${health}${peerWarnings(live())}\n${r.calls}${callMessages(r.errors, uas, 'the UAS', 'messages')}`,
+      );
+    }
     assert.deepEqual(callCounts(r), { successful: calls, failed: 0 });
   };
 
@@ -180,7 +183,7 @@ describe('SIPp through three p2psip adapter peers', { timeout: 300_000 }, () => 
         ],
         join(dir, `${method}.csv`),
       );
-      assert.equal(r.code, 0, `SIPp ${method}: ${r.errors}${peerWarnings(live())}`);
+      assert.equal(r.code, 0, `SIPp ${method}: ${r.errors}${peerWarnings(live())}\n${r.calls}`);
       assert.deepEqual(callCounts(r), { successful: CALLS, failed: 0 });
     });
   }

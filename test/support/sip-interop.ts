@@ -59,8 +59,12 @@ export interface SippResult {
   readonly stderr: string;
   /** The last row of the `-trace_stat` file: SuccessfulCall(C), FailedCall(C), ... */
   readonly stats: Readonly<Record<string, string>>;
-  /** The start of SIPp's `-trace_err` log: what went wrong, for assertion messages. */
+  /**
+   * The start of SIPp's `-trace_err` log (what went wrong) and a line per message of the failed calls, for
+   * assertion messages; the messages themselves are in `calls`, to be shown after shorter diagnostics.
+   */
   readonly errors: string;
+  readonly calls: string;
 }
 
 export interface SippRun {
@@ -108,7 +112,14 @@ export function startSipp(args: readonly string[], statsFile: string, timeoutMs 
         readFile(errorFile, 'utf8').catch(() => ''),
         readFile(messageFile, 'utf8').catch(() => ''),
       ]).then(([stats, errors, messages]) =>
-        resolve({ code, stdout, stderr, stats, errors: failures(errors) + callMessages(errors, messages) }),
+        resolve({
+          code,
+          stdout,
+          stderr,
+          stats,
+          errors: failures(errors) + callMessages(errors, messages, 'SIPp', 'summary'),
+          calls: callMessages(errors, messages, 'SIPp', 'messages'),
+        }),
       );
     });
   });
@@ -125,7 +136,12 @@ export function startSipp(args: readonly string[], statsFile: string, timeoutMs 
  * The messages SIPp sent and received for the first calls its error log names (by Call-ID), so that an
  * aborted call shows which request went unanswered.
  */
-export function callMessages(errors: string, messages: string, who = 'SIPp'): string {
+export function callMessages(
+  errors: string,
+  messages: string,
+  who = 'SIPp',
+  part: 'summary' | 'messages' | 'both' = 'both',
+): string {
   const ids = [...new Set([...errors.matchAll(/Call-I[Dd] '([^']+)'/g)].map((m) => m[1] as string))];
   if (ids.length === 0 || messages === '') return '';
   // Each block starts with SIPp's separator line, which carries the time.
@@ -149,9 +165,9 @@ export function callMessages(errors: string, messages: string, who = 'SIPp'): st
       const cseq = /^CSeq:\s*(.*)$/im.exec(b)?.[1] ?? '?';
       return `  ${time} ${dir} ${start.trim()} (CSeq ${cseq.trim()})`;
     });
-    out.push(
-      `\n${who}'s messages of call ${id}:\n${summary.slice(0, 20).join('\n')}\n${mine.slice(0, 12).join('\n--\n')}`,
-    );
+    const lines = part === 'messages' ? [] : summary.slice(0, 20);
+    const full = part === 'summary' ? [] : [mine.slice(0, 12).join('\n--\n')];
+    out.push(`\n${who}'s messages of call ${id}:\n${[...lines, ...full].join('\n')}`);
   }
   return out.join('\n').slice(0, 12_000);
 }
@@ -384,7 +400,11 @@ export async function peerHealth(peers: readonly SipPeer[]): Promise<string> {
       const m = await getMetrics(p.control).catch(() => new Map<string, number>());
       const lag = m.get('p2psip_nodejs_eventloop_lag_max_seconds');
       const invites = m.get('p2psip_sip_requests_received_total{method="INVITE"}');
-      return `${p.nodeId.slice(0, 8)} sip ${p.sip.port}: event loop max lag ${lag ?? '?'} s, INVITEs received ${invites ?? '?'}`;
+      const drops = [...m]
+        .filter(([k, v]) => k.startsWith('p2psip_sip_dropped_total') && v > 0)
+        .map(([k, v]) => `${/reason="([^"]*)"/.exec(k)?.[1] ?? k} ${v}`);
+      const datagrams = m.get('p2psip_sip_datagrams_received_total');
+      return `${p.nodeId.slice(0, 8)} sip ${p.sip.port}: event loop max lag ${lag ?? '?'} s, INVITEs received ${invites ?? '?'}, datagrams ${datagrams ?? '?'}, dropped: ${drops.join(', ') || 'none'}`;
     }),
   );
   return `\npeers:\n  ${rows.join('\n  ')}${await udpDrops(peers.map((p) => p.sip.port))}`;
