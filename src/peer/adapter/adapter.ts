@@ -237,7 +237,8 @@ export class Adapter {
     // RFC 3261 §16.4: a top Route naming us is removed before routing.
     const routes = req.routes();
     const top = routes[0];
-    if (top !== undefined && isOwnUri(this.#opts, top.uri)) req.removeFirstValue('route');
+    const ours = top !== undefined && isOwnUri(this.#opts, top.uri);
+    if (ours) req.removeFirstValue('route');
     const next = req.routes()[0];
     if (next !== undefined) {
       this.proxy.forwardAlong(st, req, source, next.uri);
@@ -247,7 +248,7 @@ export class Adapter {
       this.#onRequestForUs(st, req, source);
       return;
     }
-    this.proxy.route(st, req, source);
+    this.proxy.route(st, req, source, ours);
   }
 
   /** A request to this adapter itself: REGISTER, or an OPTIONS keepalive ping. */

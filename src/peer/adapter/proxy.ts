@@ -61,8 +61,16 @@ export class SipProxy {
     this.#upstream.delete(branch);
   }
 
-  /** A request with no Route left: to phones registered here, or through the overlay (RFC 7904 §4). */
-  route(st: ServerTransactionHandle, req: SipMessage, source: TransportAddress): void {
+  /**
+   * A request with no Route left: to phones registered here, or through the overlay (RFC 7904 §4).
+   * `followedRoute`: its top Route named us (we removed it), as in a dialog we record-routed.
+   */
+  route(
+    st: ServerTransactionHandle,
+    req: SipMessage,
+    source: TransportAddress,
+    followedRoute: boolean,
+  ): void {
     const ruri = req.requestUri();
     // An in-dialog request's Request-URI is a phone's contact: deliver it on that phone's flow.
     const byContact = this.#ctx.bindings.byContact(req.start.type === 'request' ? req.start.uri : '');
@@ -74,8 +82,9 @@ export class SipProxy {
     const local = aor === undefined ? [] : this.#ctx.bindings.get(aor);
     // A request with a To tag that took no Route of ours is not following a dialog we record-routed:
     // exempt from digest only while it stays on this adapter, or anyone could send through the overlay
-    // or to any address by adding a tag (the rule Kamailio's default configuration applies too).
-    const exempt = isInDialog(req) && local.length > 0;
+    // or to any address by adding a tag (Kamailio's default configuration, too, relays in-dialog requests
+    // only by their Route).
+    const exempt = isInDialog(req) && (followedRoute || local.length > 0);
     if (!exempt && !this.#authenticated(st, req, source)) return;
     if (local.length > 0) {
       this.#fork(
