@@ -22,6 +22,12 @@ export interface StorageScenarioOptions {
   readonly seed?: number;
   /** Churn: median session time (ms, default 10 min). */
   readonly churn?: number;
+  /**
+   * Churn: how a peer departs (default `crash`): `crash` — the process exits or is killed on a live host,
+   * whose stack resets its links at once; `kill` — the host dies or drops off the network, silently;
+   * `leave` — a graceful RFC 6940 §10.8 Leave.
+   */
+  readonly departure?: Departure;
   /** Churn: how long the peers churn (ms, default 1 h). */
   readonly duration?: number;
   /** Time after churn stops, or after the replica holders die, before the check (ms). */
@@ -41,6 +47,8 @@ export interface StorageResult extends StorageCheck {
   readonly seed: number;
   /** Store attempts refused or unanswered (each was retried from another peer). */
   readonly storeFailures: number;
+  /** Churn: how peers departed. */
+  readonly departure?: Departure;
   /** Churn: peers that departed (each replaced by a fresh one). */
   readonly departures?: number;
   /** Replicas: peers killed at once. */
@@ -57,8 +65,11 @@ export interface StorageResult extends StorageCheck {
   readonly phases: readonly PhaseCost[];
 }
 
+export type Departure = 'kill' | 'crash' | 'leave';
+
 export const STORAGE_DEFAULTS = {
   seed: 1,
+  departure: 'crash' as Departure,
   churn: 10 * minute,
   duration: 60 * minute,
   /** Churn: long enough for the last joiners to finish and the hold-down (30 s) to pass. */
@@ -97,11 +108,14 @@ export function runStorageScenario(opts: StorageScenarioOptions): StorageResult 
   o.takeNodeTime();
   let extra: Partial<StorageResult>;
   if (opts.scenario === 'churn') {
-    sim.startChurn({ kind: 'exponential', median: opts.churn ?? STORAGE_DEFAULTS.churn });
+    sim.startChurn(
+      { kind: 'exponential', median: opts.churn ?? STORAGE_DEFAULTS.churn },
+      opts.departure ?? STORAGE_DEFAULTS.departure,
+    );
     sim.advance(sim.now + (opts.duration ?? STORAGE_DEFAULTS.duration), 'churn');
     sim.stopChurn();
     sim.advance(sim.now + (opts.settle ?? STORAGE_DEFAULTS.settle), 'settle');
-    extra = { departures: sim.departures };
+    extra = { departure: opts.departure ?? STORAGE_DEFAULTS.departure, departures: sim.departures };
   } else {
     const killed = killReplicaHolders(sim);
     sim.advance(sim.now + (opts.settle ?? STORAGE_DEFAULTS.repair), 'repair');
