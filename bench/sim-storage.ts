@@ -53,7 +53,11 @@ function row(r: Run, what: string): string[] {
 
 async function run(): Promise<{ title: string; markdown: string }> {
   const base = { nodes: NODES, values: VALUES, seed: 1 };
-  const churnOf = (departure: Departure): StorageScenarioOptions => ({ ...base, scenario: 'churn', departure });
+  const churnOf = (departure: Departure): StorageScenarioOptions => ({
+    ...base,
+    scenario: 'churn',
+    departure,
+  });
   const replicaOpts: StorageScenarioOptions = { ...base, scenario: 'replicas' };
   const [crash, kill, replicas] = await Promise.all([
     inWorker<Run>(churnOf('crash'), NODES, 'storage'),

@@ -7,8 +7,9 @@ import { type StorageCheck, StorageWorkload } from './storage-workload.js';
 
 /**
  * The storage scenarios of issue #4, on real ReloadNodes:
- * - churn: values are stored, then peers churn (exponential sessions, silent kills, each departed peer
- *   replaced at once) for a while; churn stops, the ring settles, and every value is fetched;
+ * - churn: values are stored, then peers churn (exponential sessions, each departed peer replaced at once;
+ *   departures are crashes by default, silent kills or graceful leaves on request) for a while; churn
+ *   stops, the ring settles, and every value is fetched;
  * - replicas: values are stored and replicated, then two of every three consecutive peers on the ring
  *   (positions i mod 3 ∈ {1, 2}, sorted by Node-ID) are killed at once, silently, so every value keeps
  *   exactly one of its three copies (RFC 6940 §10.4: responsible peer + 2 successors); the cores must
@@ -72,11 +73,11 @@ export const STORAGE_DEFAULTS = {
   departure: 'crash' as Departure,
   churn: 10 * minute,
   duration: 60 * minute,
-  /** Churn: long enough for the last joiners to finish and the hold-down (30 s) to pass. */
+  /** Churn: long enough for the last joiners to finish and a silent kill's detection (≤ 63 s) to pass. */
   settle: 2 * minute,
   /**
    * Replicas: silent failures are noticed within keepalive (60 s) + liveness timeout (3 s) + one sweep
-   * (≤ 22.5 s); new replicas follow after the successor hold-down (30 s, RFC 6940 §10.7.1).
+   * (≤ 22.5 s); new replicas follow after the successor hold-down (2 s, RFC 6940 §10.7.1).
    */
   repair: 4 * minute,
   /** Stores per second of virtual time while values are put (so the links are not flooded at once). */
