@@ -31,7 +31,8 @@ import { certificateBucket } from './value-signing.js';
  *   peer that leaves the set stops counting as holding a copy the moment the tables change, not at the
  *   next check, since it may drop its copy meanwhile and come back into the set when another holder
  *   dies (a join and a death within one hold-down); and the responsible peer re-copies every
- *   `syncInterval` regardless, since a peer's view of the ring may have skipped that moment altogether;
+ *   `syncInterval` regardless, since a peer's view of the ring may have skipped that moment altogether,
+ *   and `recheckDelay` after a table change, since a replica peer's view may lag ours;
  * - a copy refused as too old means the other side has newer values: fetch them, keep what is newer, and
  *   push again (partition healing, §7.4.1.1).
  * No copy is deleted before another holder acknowledged one, so data survives while one copy lives.
@@ -58,6 +59,13 @@ export interface ReplicationOptions {
   readonly holdDown: number;
   /** How often holders are re-checked when nothing changed. */
   readonly syncInterval: number;
+  /**
+   * After a table change the responsible peer copies everything to its replica peers again this much
+   * later, once the other peers have had one connectivity check period to notice the same failures: a
+   * replica peer whose view still held dead peers may have taken our copy for one outside its range,
+   * handed it back and dropped it (default 90 s: 60 s of silence + 3 s + a sweep, chord options.ts).
+   */
+  readonly recheckDelay: number;
   /** A copy that failed (refused, or lost with a link) brings the next check this close. */
   readonly retryDelay: number;
   /** StoredData bytes per replica Store, so copies stay under max-message-size. */
@@ -67,6 +75,7 @@ export interface ReplicationOptions {
 export const DEFAULT_REPLICATION: ReplicationOptions = Object.freeze({
   holdDown: 2 * second,
   syncInterval: 5 * minute,
+  recheckDelay: 90 * second,
   retryDelay: 10 * second,
   maxStoreBytes: 3000,
 });
@@ -125,6 +134,10 @@ export class Replicator {
   onTableChanged(now: number): void {
     this.#forgetFormerHolders();
     this.#schedule(now + this.#opts.holdDown);
+    // The re-copy a recheck delay later (only ever brought closer, so churn cannot put it off).
+    const recheck = now + this.#opts.recheckDelay;
+    if (this.#refreshAt === undefined || recheck < this.#refreshAt) this.#refreshAt = recheck;
+    this.#schedule(recheck);
   }
 
   /**
@@ -162,7 +175,8 @@ export class Replicator {
 
   /** Pushes copies to every holder that may lack one and drops what this peer no longer holds. */
   sync(now: number): void {
-    this.#timers.set('sync', now + this.#opts.syncInterval);
+    const recheck = this.#refreshAt !== undefined && this.#refreshAt > now ? this.#refreshAt : Infinity;
+    this.#timers.set('sync', Math.min(now + this.#opts.syncInterval, recheck));
     // A node that is not (or no longer) a member cannot tell holders apart: keep everything until it is.
     if (!this.#host.placement.ready()) return;
     // Every syncInterval the responsible peer copies everything to its replica peers again: what it
