@@ -17,6 +17,7 @@ const registry: Array<() => Promise<{ bench: Bench }>> = [
   () => import('./storage-memory.js'),
   () => import('./sim.js'),
   () => import('./sim-storage.js'),
+  () => import('./sim-repair.js'),
 ];
 
 const only = process.argv.slice(2);

@@ -95,7 +95,7 @@ export const COMMANDS: readonly Command[] = [
   lazy(
     'sim',
     'simulate a CHORD-RELOAD overlay on a virtual clock',
-    'p2psip sim --nodes N [--seed S] [--fail FRACTION] [--churn MEDIAN_SESSION] [--duration D] [--lookups N] [--values N] [--json]',
+    'p2psip sim --nodes N [--seed S] [--fail FRACTION] [--churn MEDIAN_SESSION [--departure kill|crash|leave]] [--duration D] [--lookups N] [--values N] [--json]',
     async () => (await import('./sim.js')).runSim,
   ),
 ];

@@ -14,6 +14,7 @@ const OPTIONS = {
   seed: { type: 'string' },
   fail: { type: 'string' },
   churn: { type: 'string' },
+  departure: { type: 'string' },
   duration: { type: 'string' },
   lookups: { type: 'string' },
   values: { type: 'string' },
@@ -35,6 +36,16 @@ function fraction(text: string): number {
   return f;
 }
 
+const DEPARTURES = ['kill', 'crash', 'leave'] as const;
+type Departure = (typeof DEPARTURES)[number];
+
+/** How churned peers depart: silently (kill), with their links reset (crash), or by a Leave. */
+function departure(text: string): Departure {
+  const d = DEPARTURES.find((x) => x === text);
+  if (d === undefined) throw new UsageError(`--departure ${JSON.stringify(text)}: want kill, crash or leave`);
+  return d;
+}
+
 /** Turns the command line into simulator options; every bad value is a UsageError (exit 2). */
 export function simOptions(args: readonly string[]): SimOptions & { readonly json: boolean } {
   const { values } = parseOptions(args, OPTIONS);
@@ -42,12 +53,16 @@ export function simOptions(args: readonly string[]): SimOptions & { readonly jso
   if (values.fail !== undefined && values.churn !== undefined) {
     throw new UsageError('--fail and --churn are separate scenarios: give one of them');
   }
+  if (values.departure !== undefined && values.churn === undefined) {
+    throw new UsageError('--departure says how churned peers depart: give --churn too');
+  }
   return {
     nodes,
     json: values.json === true,
     seed: values.seed === undefined ? 1 : integer(values.seed, 'seed', 0, 0xffff_ffff),
     ...(values.fail === undefined ? {} : { fail: fraction(values.fail) }),
     ...(values.churn === undefined ? {} : { churn: parseDuration(values.churn, 'churn') }),
+    ...(values.departure === undefined ? {} : { departure: departure(values.departure) }),
     ...(values.duration === undefined ? {} : { duration: parseDuration(values.duration, 'duration') }),
     ...(values.lookups === undefined ? {} : { lookups: integer(values.lookups, 'lookups', 1, 10_000_000) }),
     ...(values.values === undefined ? {} : { values: integer(values.values, 'values', 0, 10_000_000) }),
@@ -95,7 +110,10 @@ function scenarioLine(r: SimResult, opts: SimOptions): string {
     return `${head}; ${r.failed} (${pct} %) killed at once, silently; measured ${formatDuration(r.detectMs ?? 0)} later`;
   }
   if (r.scenario === 'churn') {
-    return `${head}; churn with ${formatDuration(opts.churn ?? 0)} median sessions, ${r.departures} departures`;
+    const how = { kill: 'silent kills', crash: 'crashes', leave: 'graceful leaves' }[
+      opts.departure ?? 'kill'
+    ];
+    return `${head}; churn with ${formatDuration(opts.churn ?? 0)} median sessions, ${r.departures} departures (${how})`;
   }
   return `${head}; steady state`;
 }

@@ -7,8 +7,9 @@ import { type StorageCheck, StorageWorkload } from './storage-workload.js';
 
 /**
  * The storage scenarios of issue #4, on real ReloadNodes:
- * - churn: values are stored, then peers churn (exponential sessions, silent kills, each departed peer
- *   replaced at once) for a while; churn stops, the ring settles, and every value is fetched;
+ * - churn: values are stored, then peers churn (exponential sessions, each departed peer replaced at once;
+ *   departures are crashes by default, silent kills or graceful leaves on request) for a while; churn
+ *   stops, the ring settles, and every value is fetched;
  * - replicas: values are stored and replicated, then two of every three consecutive peers on the ring
  *   (positions i mod 3 ∈ {1, 2}, sorted by Node-ID) are killed at once, silently, so every value keeps
  *   exactly one of its three copies (RFC 6940 §10.4: responsible peer + 2 successors); the cores must
@@ -22,6 +23,12 @@ export interface StorageScenarioOptions {
   readonly seed?: number;
   /** Churn: median session time (ms, default 10 min). */
   readonly churn?: number;
+  /**
+   * Churn: how a peer departs (default `crash`): `crash` — the process exits or is killed on a live host,
+   * whose stack resets its links at once; `kill` — the host dies or drops off the network, silently;
+   * `leave` — a graceful RFC 6940 §10.8 Leave.
+   */
+  readonly departure?: Departure;
   /** Churn: how long the peers churn (ms, default 1 h). */
   readonly duration?: number;
   /** Time after churn stops, or after the replica holders die, before the check (ms). */
@@ -41,6 +48,8 @@ export interface StorageResult extends StorageCheck {
   readonly seed: number;
   /** Store attempts refused or unanswered (each was retried from another peer). */
   readonly storeFailures: number;
+  /** Churn: how peers departed. */
+  readonly departure?: Departure;
   /** Churn: peers that departed (each replaced by a fresh one). */
   readonly departures?: number;
   /** Replicas: peers killed at once. */
@@ -57,15 +66,18 @@ export interface StorageResult extends StorageCheck {
   readonly phases: readonly PhaseCost[];
 }
 
+export type Departure = 'kill' | 'crash' | 'leave';
+
 export const STORAGE_DEFAULTS = {
   seed: 1,
+  departure: 'crash' as Departure,
   churn: 10 * minute,
   duration: 60 * minute,
-  /** Churn: long enough for the last joiners to finish and the hold-down (30 s) to pass. */
+  /** Churn: long enough for the last joiners to finish and a silent kill's detection (≤ 63 s) to pass. */
   settle: 2 * minute,
   /**
    * Replicas: silent failures are noticed within keepalive (60 s) + liveness timeout (3 s) + one sweep
-   * (≤ 22.5 s); new replicas follow after the successor hold-down (30 s, RFC 6940 §10.7.1).
+   * (≤ 22.5 s); new replicas follow after the successor hold-down (2 s, RFC 6940 §10.7.1).
    */
   repair: 4 * minute,
   /** Stores per second of virtual time while values are put (so the links are not flooded at once). */
@@ -97,11 +109,14 @@ export function runStorageScenario(opts: StorageScenarioOptions): StorageResult 
   o.takeNodeTime();
   let extra: Partial<StorageResult>;
   if (opts.scenario === 'churn') {
-    sim.startChurn({ kind: 'exponential', median: opts.churn ?? STORAGE_DEFAULTS.churn });
+    sim.startChurn(
+      { kind: 'exponential', median: opts.churn ?? STORAGE_DEFAULTS.churn },
+      opts.departure ?? STORAGE_DEFAULTS.departure,
+    );
     sim.advance(sim.now + (opts.duration ?? STORAGE_DEFAULTS.duration), 'churn');
     sim.stopChurn();
     sim.advance(sim.now + (opts.settle ?? STORAGE_DEFAULTS.settle), 'settle');
-    extra = { departures: sim.departures };
+    extra = { departure: opts.departure ?? STORAGE_DEFAULTS.departure, departures: sim.departures };
   } else {
     const killed = killReplicaHolders(sim);
     sim.advance(sim.now + (opts.settle ?? STORAGE_DEFAULTS.repair), 'repair');

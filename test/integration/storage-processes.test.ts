@@ -41,8 +41,9 @@ const TURN_VALUES = 12;
 const CONVERGE_MS = 60_000;
 const UPDATE_INTERVAL_S = 3;
 /**
- * One stabilisation period: the successor replacement hold-down before new replicas are made (30 s, RFC
- * 6940 §10.7.1) plus a few chord-update-intervals for the ring itself to repair.
+ * One stabilisation period: the RFC's successor replacement hold-down before new replicas are made (30 s,
+ * RFC 6940 §10.7.1; our peers wait 2 s, so this leaves room for a loaded machine) plus a few
+ * chord-update-intervals for the ring itself to repair.
  */
 const STABILISATION_MS = 30_000 + 5 * UPDATE_INTERVAL_S * 1000;
 const T = { timeout: 90_000 };

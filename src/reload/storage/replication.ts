@@ -22,14 +22,17 @@ import { certificateBucket } from './value-signing.js';
  * - when the tables change (a peer joined, left or died) copies go, with lifetimes reduced by the time
  *   held, to the holders that may lack one: the responsible peer copies to its (possibly new) replica
  *   peers, replica peers copy to the (possibly new) responsible peer, and a peer that left the set copies
- *   to every holder. A joining peer gets its range at once (§10.5: the admitting peer Stores the joining peer's data to it); other changes wait the
- *   successor replacement hold-down (30 s) so a flapping neighbour does not cause a storm;
+ *   to every holder. A joining peer gets its range at once (§10.5: the admitting peer Stores the joining
+ *   peer's data to it); other changes wait the successor replacement hold-down (§10.7.1; 2 s here, not
+ *   the RFC's 30 s: long enough for the triggered Updates of reactive recovery to correct the table, short
+ *   enough that a range seldom loses its other holders meanwhile);
  * - a copy that fails (refused, or lost with an overloaded link) brings the next check `retryDelay` close;
  * - a peer that is no longer a holder drops a resource once every holder has acknowledged a copy; so a
  *   peer that leaves the set stops counting as holding a copy the moment the tables change, not at the
  *   next check, since it may drop its copy meanwhile and come back into the set when another holder
  *   dies (a join and a death within one hold-down); and the responsible peer re-copies every
- *   `syncInterval` regardless, since a peer's view of the ring may have skipped that moment altogether;
+ *   `syncInterval` regardless, since a peer's view of the ring may have skipped that moment altogether,
+ *   and `recheckDelay` after a table change, since a replica peer's view may lag ours;
  * - a copy refused as too old means the other side has newer values: fetch them, keep what is newer, and
  *   push again (partition healing, §7.4.1.1).
  * No copy is deleted before another holder acknowledged one, so data survives while one copy lives.
@@ -46,10 +49,23 @@ export interface ReplicationHost {
 }
 
 export interface ReplicationOptions {
-  /** RFC 6940 §10.7.1: successor replacement hold-down before creating new replicas (30 s). */
+  /**
+   * RFC 6940 §10.7.1: after a table change, wait this long before creating new replicas, "in order to
+   * allow a triggered update to inform it of a better match for its Neighbor Table". The RFC's figure is
+   * 30 s; with reactive recovery (chord-reactive, reactiveDelay 0.5 s) the triggered Updates arrive within
+   * a round trip or two, and every second of wait is a second in which the remaining holders of a range
+   * may die too (docs/decisions/0033-replica-hold-down.md), so the default is 2 s.
+   */
   readonly holdDown: number;
   /** How often holders are re-checked when nothing changed. */
   readonly syncInterval: number;
+  /**
+   * After a table change the responsible peer copies everything to its replica peers again this much
+   * later, once the other peers have had one connectivity check period to notice the same failures: a
+   * replica peer whose view still held dead peers may have taken our copy for one outside its range,
+   * handed it back and dropped it (default 90 s: 60 s of silence + 3 s + a sweep, chord options.ts).
+   */
+  readonly recheckDelay: number;
   /** A copy that failed (refused, or lost with a link) brings the next check this close. */
   readonly retryDelay: number;
   /** StoredData bytes per replica Store, so copies stay under max-message-size. */
@@ -57,8 +73,9 @@ export interface ReplicationOptions {
 }
 
 export const DEFAULT_REPLICATION: ReplicationOptions = Object.freeze({
-  holdDown: 30 * second,
+  holdDown: 2 * second,
   syncInterval: 5 * minute,
+  recheckDelay: 90 * second,
   retryDelay: 10 * second,
   maxStoreBytes: 3000,
 });
@@ -117,6 +134,10 @@ export class Replicator {
   onTableChanged(now: number): void {
     this.#forgetFormerHolders();
     this.#schedule(now + this.#opts.holdDown);
+    // The re-copy a recheck delay later (only ever brought closer, so churn cannot put it off).
+    const recheck = now + this.#opts.recheckDelay;
+    if (this.#refreshAt === undefined || recheck < this.#refreshAt) this.#refreshAt = recheck;
+    this.#schedule(recheck);
   }
 
   /**
@@ -154,7 +175,8 @@ export class Replicator {
 
   /** Pushes copies to every holder that may lack one and drops what this peer no longer holds. */
   sync(now: number): void {
-    this.#timers.set('sync', now + this.#opts.syncInterval);
+    const recheck = this.#refreshAt !== undefined && this.#refreshAt > now ? this.#refreshAt : Infinity;
+    this.#timers.set('sync', Math.min(now + this.#opts.syncInterval, recheck));
     // A node that is not (or no longer) a member cannot tell holders apart: keep everything until it is.
     if (!this.#host.placement.ready()) return;
     // Every syncInterval the responsible peer copies everything to its replica peers again: what it

@@ -72,6 +72,8 @@ describe('p2psip sim', () => {
       ['--nodes', '10', '--fail', '2'],
       ['--nodes', '10', '--churn', 'soon'],
       ['--nodes', '10', '--fail', '0.5', '--churn', '10m'],
+      ['--nodes', '10', '--churn', '10m', '--departure', 'vanish'],
+      ['--nodes', '10', '--departure', 'crash'],
       ['--nodes', '10', '--bogus'],
       [],
     ]) {
@@ -97,5 +99,7 @@ describe('p2psip sim', () => {
       churn: 84_000,
       duration: 600_000,
     });
+    assert.equal(simOptions(['--nodes', '9', '--churn', '5m', '--departure', 'crash']).departure, 'crash');
+    assert.equal(simOptions(['--nodes', '9', '--churn', '5m', '--departure', 'leave']).departure, 'leave');
   });
 });

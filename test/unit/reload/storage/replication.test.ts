@@ -289,6 +289,25 @@ describe('replication (RFC 6940 §10.4)', () => {
     );
   });
 
+  it('the responsible peer copies everything to its replica peers again one recheck delay after a table change', () => {
+    // A replica peer whose view still held dead peers may have handed our copy back and dropped it.
+    const h = new Harness([DICT]);
+    h.holders = [node(h.peer), node(replica2), node(stranger)];
+    put(h, 'k', 'v', 3600);
+    ack(h, 0, 1);
+    ack(h, 1, 1);
+    h.storage.replication.onTableChanged(h.now);
+    h.now += DEFAULT_REPLICATION.holdDown;
+    h.storage.handleTimeout(h.now);
+    assert.equal(h.sent.length, 2, 'after the hold-down both replicas count as holding a copy');
+    h.now += DEFAULT_REPLICATION.recheckDelay - DEFAULT_REPLICATION.holdDown;
+    h.storage.handleTimeout(h.now);
+    assert.deepEqual(
+      h.sent.slice(2).map((s) => s.spec.destination),
+      [[{ type: 'node', id: node(replica2) }], [{ type: 'node', id: node(stranger) }]],
+    );
+  });
+
   it('a copy refused as too old makes the peer adopt the newer values, then push again (§7.4.1.3)', () => {
     const a = new Harness([DICT]);
     const b = new Harness([DICT], { peer: owner });
