@@ -23,7 +23,7 @@ import type { PhaseClock } from './sim-worker.js';
  * Environment: BENCH_SIM_SIZES (comma-separated, default 1000,10000,100000), BENCH_SIM_BULK_FROM,
  * BENCH_SIM_WINDOW (ms of each measurement of a bulk-started ring, default 20000), BENCH_SIM_DETECT (ms
  * between the failure and the last measurement of a bulk-started ring, default 60000), BENCH_SIM_CHURN
- * (ms of each churn measurement, default 300000), BENCH_SIM_DENSITY_100K (finger density of rings of
+ * (ms of each churn measurement, default 180000), BENCH_SIM_EXTRAS=1 (also the sparse finger table and 10-minute sessions at 10^3), BENCH_SIM_DENSITY_100K (finger density of rings of
  * 10^5 peers and more, default 2: see BENCHMARKS.md for the memory of the default 8), BENCH_SIM_JOBS,
  * BENCH_SIM_CACHE (see `cached`), BENCH_SIM_VERBOSE (pass the workers' progress through).
  */
@@ -167,13 +167,14 @@ const DENSITY_100K = envMs('BENCH_SIM_DENSITY_100K', 2);
 function ringOptions(n: number): SimOptions {
   const base = { nodes: n, seed: 1, lookups: 1000, fail: 0.5, steadyFirst: true } as const;
   if (n < BULK_FROM) return { ...base, duration: 60_000 };
-  const window = envMs('BENCH_SIM_WINDOW', 20_000);
+  // 10^5 peers: half the windows again (each virtual second costs seconds of CPU there).
+  const window = envMs('BENCH_SIM_WINDOW', 20_000) / (n >= 100_000 ? 2 : 1);
   return {
     ...base,
     start: 'bulk',
     settle: window,
     duration: window,
-    detect: envMs('BENCH_SIM_DETECT', 60_000),
+    detect: envMs('BENCH_SIM_DETECT', 60_000) / (n >= 100_000 ? 2 : 1),
     ...(n >= 100_000 ? { node: { chord: { ...DEFAULT_CHORD_OPTIONS, fingerDensity: DENSITY_100K } } } : {}),
   };
 }
@@ -195,24 +196,24 @@ function steadyOf(r: Run): LookupSummary & { maintenance: number } {
 async function run(): Promise<{ title: string; markdown: string }> {
   // One ring per size: steady state first, then half of it killed at once. The largest goes first.
   const ringRuns = [...sizes()].sort((a, b) => b - a).map((n) => simulate(ringOptions(n)));
-  const sparseRun = simulate({
-    nodes: 1000,
-    seed: 1,
-    lookups: 1000,
-    duration: 60_000,
-    fail: 0.5,
-    steadyFirst: true,
-    node: { chord: SPARSE },
-  });
-  const churnWindow = envMs('BENCH_SIM_CHURN', 5 * 60_000);
+  // The comparison runs (the sparse finger table, 10-minute sessions) only with BENCH_SIM_EXTRAS=1.
+  const extras = process.env.BENCH_SIM_EXTRAS === '1';
+  const churnWindow = envMs('BENCH_SIM_CHURN', 3 * 60_000);
   const churnRun = simulate({ nodes: 1000, seed: 1, churn: 84_000, duration: churnWindow, lookups: 1000 });
-  const churn10Run = simulate({
-    nodes: 1000,
-    seed: 1,
-    churn: 10 * 60_000,
-    duration: churnWindow,
-    lookups: 1000,
-  });
+  const sparseRun = extras
+    ? simulate({
+        nodes: 1000,
+        seed: 1,
+        lookups: 1000,
+        duration: 60_000,
+        fail: 0.5,
+        steadyFirst: true,
+        node: { chord: SPARSE },
+      })
+    : undefined;
+  const churn10Run = extras
+    ? simulate({ nodes: 1000, seed: 1, churn: 10 * 60_000, duration: churnWindow, lookups: 1000 })
+    : undefined;
   // A ring that could not be run (out of memory at 10^5, say) is reported, not fatal to the table.
   const settled = await Promise.allSettled(ringRuns);
   const rings = settled
@@ -225,7 +226,8 @@ async function run(): Promise<{ title: string; markdown: string }> {
   );
   const [sparse, churn, churn10] = await Promise.all([sparseRun, churnRun, churn10Run]);
 
-  const steadyRows = [...rings, sparse].map((r) => {
+  const compared = sparse === undefined ? rings : [...rings, sparse];
+  const steadyRows = compared.map((r) => {
     const s = steadyOf(r);
     const b = phase(r, 'build');
     return [
@@ -240,7 +242,7 @@ async function run(): Promise<{ title: string; markdown: string }> {
       speed(r, 'steady'),
     ];
   });
-  const failRows = [...rings, sparse].flatMap((r) => {
+  const failRows = compared.flatMap((r) => {
     const name = r === sparse ? `${r.nodes} (fingerDensity 2)` : label(r);
     const i = r.immediate;
     return [
@@ -262,7 +264,7 @@ async function run(): Promise<{ title: string; markdown: string }> {
       ],
     ];
   });
-  const churnRows = [churn10, churn].map((r) => [
+  const churnRows = (churn10 === undefined ? [churn] : [churn10, churn]).map((r) => [
     r.nodes,
     `${f1((r === churn ? 84_000 : 600_000) / 60_000)} min`,
     r.departures ?? 0,
@@ -343,7 +345,7 @@ async function run(): Promise<{ title: string; markdown: string }> {
     table(['goal', 'measured'], goals),
     ...(failures.length === 0 ? [] : ['', `Rings that did not complete: ${failures.join('; ')}`]),
     '',
-    `Bulk-started rings: settle ${envMs('BENCH_SIM_WINDOW', 20_000) / 1000} s after the start, steady and post-failure measurements of ${envMs('BENCH_SIM_WINDOW', 20_000) / 1000} s each, last measurement ${envMs('BENCH_SIM_DETECT', 60_000) / 1000} s after the failure; their maintenance figure is that of a freshly started ring whose fingers are all filled (no finger probes, keepalives not yet due), so it is lower than a joined ring's. Churn: ${churnWindow / 60_000} min measured.`,
+    `Bulk-started rings: settle ${envMs('BENCH_SIM_WINDOW', 20_000) / 1000} s after the start, steady and post-failure measurements of ${envMs('BENCH_SIM_WINDOW', 20_000) / 1000} s each, last measurement ${envMs('BENCH_SIM_DETECT', 60_000) / 1000} s after the failure (at 10^5 peers all of these halved); their maintenance figure is that of a freshly started ring whose fingers are all filled (no finger probes, keepalives not yet due), so it is lower than a joined ring's. Churn: ${churnWindow / 60_000} min measured.`,
   ].join('\n');
   return { title: 'CHORD-RELOAD in the simulator', markdown };
 }
