@@ -28,6 +28,7 @@ const tick = (phase: string): void => {
   if (current?.phase !== phase) {
     current = { phase, wallSeconds: 0, cpuSeconds: 0 };
     clocks.push(current);
+    process.stderr.write(`  [${opts.nodes} peers] ${phase} at ${Math.round(now.cpu)} s CPU\n`);
   }
   current.wallSeconds += (now.wall - mark.wall) / 1000;
   current.cpuSeconds += now.cpu - mark.cpu;

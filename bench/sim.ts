@@ -1,5 +1,8 @@
 import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DEFAULT_CHORD_OPTIONS } from '../src/reload/topology/chord/options.js';
 import type { SimOptions, SimResult } from '../src/sim/scenario.js';
@@ -12,10 +15,21 @@ import type { PhaseClock } from './sim-worker.js';
  * CHORD-RELOAD in the simulator: real ReloadNodes on the virtual network (src/sim), measured the way the
  * Chord paper (Stoica et al., SIGCOMM 2001) and the Bamboo churn study (Rhea et al., USENIX 2004) did,
  * with their figures alongside. Each run is its own process so that its heap can be sized for N.
- * BENCH_SIM_SIZES (comma-separated, default 1000,10000) picks the ring sizes. Speeds are given per CPU
- * second as well as per wall second, since the reference machine is shared.
+ * Speeds are given per CPU second as well as per wall second, since the reference machine is shared.
+ *
+ * Rings below BENCH_SIM_BULK_FROM peers (default 10000) are built by real joins; larger ones are
+ * bulk-started (src/sim/bulk-start.ts: every peer starts with a converged routing table and its links, then
+ * the ordinary protocol runs), labelled so in every table, and measured over shorter windows.
+ * Environment: BENCH_SIM_SIZES (comma-separated, default 1000,10000,100000), BENCH_SIM_BULK_FROM,
+ * BENCH_SIM_WINDOW (ms of each measurement of a bulk-started ring, default 20000), BENCH_SIM_DETECT (ms
+ * between the failure and the last measurement of a bulk-started ring, default 60000), BENCH_SIM_CHURN
+ * (ms of each churn measurement, default 180000), BENCH_SIM_EXTRAS=1 (also the sparse finger table and 10-minute sessions at 10^3), BENCH_SIM_DENSITY_100K (finger density of rings of
+ * 10^5 peers and more, default 2: see BENCHMARKS.md for the memory of the default 8), BENCH_SIM_JOBS,
+ * BENCH_SIM_CACHE (see `cached`), BENCH_SIM_VERBOSE (pass the workers' progress through).
  */
 interface Run extends SimResult {
+  readonly start?: 'join' | 'bulk';
+  readonly fingerDensity?: number;
   readonly wallSeconds: number;
   readonly cpuSeconds: number;
   readonly maxRssMB: number;
@@ -27,8 +41,31 @@ const WORKER = fileURLToPath(new URL('./sim-worker.js', import.meta.url));
 const SPARSE = { ...DEFAULT_CHORD_OPTIONS, fingerDensity: 2, fingerKeepaliveInterval: 60_000 };
 
 /** Runs one simulation in a worker process; at most one per core at a time (`slots`). */
-function simulate(opts: SimOptions): Promise<Run> {
-  return inWorker<Run>(opts, opts.nodes);
+async function simulate(opts: SimOptions): Promise<Run> {
+  const r = await cached(opts, () => inWorker<Run>(opts, opts.nodes));
+  return {
+    ...r,
+    start: opts.start ?? 'join',
+    fingerDensity: opts.node?.chord?.fingerDensity ?? DEFAULT_CHORD_OPTIONS.fingerDensity,
+  };
+}
+
+/**
+ * With BENCH_SIM_CACHE=DIR, each run's result is kept in DIR under a hash of its options and reused by
+ * later runs with the same options (to redo the tables without redoing hours of simulation).
+ */
+async function cached(opts: SimOptions, run: () => Promise<Run>): Promise<Run> {
+  const dir = process.env.BENCH_SIM_CACHE;
+  if (dir === undefined) return run();
+  const file = join(
+    dir,
+    `${createHash('sha256').update(JSON.stringify(opts)).digest('hex').slice(0, 16)}.json`,
+  );
+  if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8')) as Run;
+  const r = await run();
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(file, JSON.stringify(r));
+  return r;
 }
 
 /**
@@ -48,11 +85,13 @@ export async function inWorker<T>(opts: object, nodes: number, mode = 'lookups')
     ]);
     let out = '';
     let err = '';
+    const verbose = process.env.BENCH_SIM_VERBOSE !== undefined;
     child.stdout.setEncoding('utf8').on('data', (d: string) => {
       out += d;
     });
     child.stderr.setEncoding('utf8').on('data', (d: string) => {
       err += d;
+      if (verbose) process.stderr.write(d);
     });
     const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
     if (code !== 0) throw new Error(`simulator run failed (${code}): ${err.slice(-2000)}`);
@@ -113,8 +152,39 @@ function speed(r: Run, name: string): string {
 
 function sizes(): number[] {
   const env = process.env.BENCH_SIM_SIZES;
-  const list = env === undefined ? [1000, 10_000] : env.split(',').map(Number);
+  const list = env === undefined ? [1000, 10_000, 100_000] : env.split(',').map(Number);
   return list.filter((n) => Number.isInteger(n) && n >= 100);
+}
+
+const envMs = (name: string, fallback: number): number => {
+  const v = Number(process.env[name]);
+  return Number.isFinite(v) && v > 0 ? v : fallback;
+};
+const BULK_FROM = envMs('BENCH_SIM_BULK_FROM', 10_000);
+const DENSITY_100K = envMs('BENCH_SIM_DENSITY_100K', 2);
+
+/** The options of one ring of the size table: real joins, or a bulk start with short windows. */
+function ringOptions(n: number): SimOptions {
+  const base = { nodes: n, seed: 1, lookups: 1000, fail: 0.5, steadyFirst: true } as const;
+  if (n < BULK_FROM) return { ...base, duration: 60_000 };
+  // 10^5 peers: half the windows again (each virtual second costs seconds of CPU there).
+  const window = envMs('BENCH_SIM_WINDOW', 20_000) / (n >= 100_000 ? 2 : 1);
+  return {
+    ...base,
+    start: 'bulk',
+    settle: window,
+    duration: window,
+    detect: envMs('BENCH_SIM_DETECT', 60_000) / (n >= 100_000 ? 2 : 1),
+    ...(n >= 100_000 ? { node: { chord: { ...DEFAULT_CHORD_OPTIONS, fingerDensity: DENSITY_100K } } } : {}),
+  };
+}
+
+/** How a ring of the size table was built, for its label. */
+function label(r: Run): string {
+  if (r.start !== 'bulk') return `${r.nodes}`;
+  const d =
+    r.fingerDensity === DEFAULT_CHORD_OPTIONS.fingerDensity ? '' : `, fingerDensity ${r.fingerDensity}`;
+  return `${r.nodes} (bulk start${d})`;
 }
 
 function steadyOf(r: Run): LookupSummary & { maintenance: number } {
@@ -125,52 +195,59 @@ function steadyOf(r: Run): LookupSummary & { maintenance: number } {
 
 async function run(): Promise<{ title: string; markdown: string }> {
   // One ring per size: steady state first, then half of it killed at once. The largest goes first.
-  const ringRuns = [...sizes()]
-    .sort((a, b) => b - a)
-    .map((n) =>
-      simulate({ nodes: n, seed: 1, lookups: 1000, duration: 60_000, fail: 0.5, steadyFirst: true }),
-    );
-  const sparseRun = simulate({
-    nodes: 1000,
-    seed: 1,
-    lookups: 1000,
-    duration: 60_000,
-    fail: 0.5,
-    steadyFirst: true,
-    node: { chord: SPARSE },
-  });
-  const churnRun = simulate({ nodes: 1000, seed: 1, churn: 84_000, duration: 5 * 60_000, lookups: 1000 });
-  const churn10Run = simulate({
-    nodes: 1000,
-    seed: 1,
-    churn: 10 * 60_000,
-    duration: 10 * 60_000,
-    lookups: 1000,
-  });
-  const rings = (await Promise.all(ringRuns)).sort((a, b) => a.nodes - b.nodes);
+  const ringRuns = [...sizes()].sort((a, b) => b - a).map((n) => simulate(ringOptions(n)));
+  // The comparison runs (the sparse finger table, 10-minute sessions) only with BENCH_SIM_EXTRAS=1.
+  const extras = process.env.BENCH_SIM_EXTRAS === '1';
+  const churnWindow = envMs('BENCH_SIM_CHURN', 3 * 60_000);
+  const churnRun = simulate({ nodes: 1000, seed: 1, churn: 84_000, duration: churnWindow, lookups: 1000 });
+  const sparseRun = extras
+    ? simulate({
+        nodes: 1000,
+        seed: 1,
+        lookups: 1000,
+        duration: 60_000,
+        fail: 0.5,
+        steadyFirst: true,
+        node: { chord: SPARSE },
+      })
+    : undefined;
+  const churn10Run = extras
+    ? simulate({ nodes: 1000, seed: 1, churn: 10 * 60_000, duration: churnWindow, lookups: 1000 })
+    : undefined;
+  // A ring that could not be run (out of memory at 10^5, say) is reported, not fatal to the table.
+  const settled = await Promise.allSettled(ringRuns);
+  const rings = settled
+    .flatMap((x) => (x.status === 'fulfilled' ? [x.value] : []))
+    .sort((a, b) => a.nodes - b.nodes);
+  const failures = settled.flatMap((x, i) =>
+    x.status === 'rejected'
+      ? [`${[...sizes()].sort((a, b) => b - a)[i]} peers: ${String(x.reason).slice(0, 600)}`]
+      : [],
+  );
   const [sparse, churn, churn10] = await Promise.all([sparseRun, churnRun, churn10Run]);
 
-  const steadyRows = [...rings, sparse].map((r) => {
+  const compared = sparse === undefined ? rings : [...rings, sparse];
+  const steadyRows = compared.map((r) => {
     const s = steadyOf(r);
     const b = phase(r, 'build');
     return [
-      r === sparse ? `${r.nodes} (fingerDensity 2)` : r.nodes,
+      r === sparse ? `${r.nodes} (fingerDensity 2)` : label(r),
       pct(s.success),
       `${f2(s.hops.mean)} (${s.hops.p50} / ${s.hops.p99})`,
       f2(0.5 * Math.log2(r.nodes)),
       `${Math.round(s.latencyMs.p50)} / ${Math.round(s.latencyMs.p99)}`,
       f1(s.maintenance),
       `${r.maxRssMB} MB`,
-      `${Math.round(b.events / r.nodes)} ev/join, ${Math.round(b.cpu)} s CPU`,
+      `${Math.round(b.events / r.nodes)} ev/${r.start === 'bulk' ? 'peer (bulk start + settle)' : 'join'}, ${Math.round(b.cpu)} s CPU`,
       speed(r, 'steady'),
     ];
   });
-  const failRows = [...rings, sparse].flatMap((r) => {
-    const label = r === sparse ? `${r.nodes} (fingerDensity 2)` : r.nodes;
+  const failRows = compared.flatMap((r) => {
+    const name = r === sparse ? `${r.nodes} (fingerDensity 2)` : label(r);
     const i = r.immediate;
     return [
       [
-        label,
+        name,
         'first 5 s',
         pct(i?.success ?? 0),
         f2(i?.timeoutsPerLookup ?? 0),
@@ -178,7 +255,7 @@ async function run(): Promise<{ title: string; markdown: string }> {
         f2(i?.hops.mean ?? 0),
       ],
       [
-        label,
+        name,
         `${(r.detectMs ?? 0) / 1000} s later`,
         pct(r.success),
         f2(r.timeoutsPerLookup),
@@ -187,7 +264,7 @@ async function run(): Promise<{ title: string; markdown: string }> {
       ],
     ];
   });
-  const churnRows = [churn10, churn].map((r) => [
+  const churnRows = (churn10 === undefined ? [churn] : [churn10, churn]).map((r) => [
     r.nodes,
     `${f1((r === churn ? 84_000 : 600_000) / 60_000)} min`,
     r.departures ?? 0,
@@ -216,10 +293,17 @@ async function run(): Promise<{ title: string; markdown: string }> {
         .join('; '),
     ],
     ['maintenance at 1.4-min sessions ≤ 300 B/s/node', `${f1(churn.maintenanceBytesPerNodePerSec)} B/s`],
-    ['10^5 peers at ≥ 10× real time', big === undefined ? 'not run' : extrapolate(big)],
+    [
+      '10^5 peers at ≥ 10× real time',
+      big === undefined
+        ? 'not run'
+        : big.nodes >= 100_000
+          ? `${label(big)}: steady state at ${f2(phase(big, 'steady').virtual / phase(big, 'steady').cpu)}× real time per CPU second (${f2(phase(big, 'steady').virtual / phase(big, 'steady').wall)}× per wall second), ${Math.round(phase(big, 'steady').events / phase(big, 'steady').cpu)} events per CPU second`
+          : extrapolate(big),
+    ],
   ];
   const markdown = [
-    'Steady state (lookups from random peers to random Resource-IDs, judged by the oracle). Build: peers join one by one through bootstrap; speed is that of the steady measurement:',
+    'Steady state (lookups from random peers to random Resource-IDs, judged by the oracle). Build: peers join one by one through bootstrap, except rows marked "bulk start", where every peer starts at once with the routing table and links of a converged ring (src/sim/bulk-start.ts) and is measured over short windows (see below); speed is that of the steady measurement:',
     '',
     table(
       [
@@ -259,18 +343,19 @@ async function run(): Promise<{ title: string; markdown: string }> {
     'Goals:',
     '',
     table(['goal', 'measured'], goals),
+    ...(failures.length === 0 ? [] : ['', `Rings that did not complete: ${failures.join('; ')}`]),
+    '',
+    `Bulk-started rings: settle ${envMs('BENCH_SIM_WINDOW', 20_000) / 1000} s after the start, steady and post-failure measurements of ${envMs('BENCH_SIM_WINDOW', 20_000) / 1000} s each, last measurement ${envMs('BENCH_SIM_DETECT', 60_000) / 1000} s after the failure (at 10^5 peers all of these halved); their maintenance figure is that of a freshly started ring whose fingers are all filled (no finger probes, keepalives not yet due), so it is lower than a joined ring's. Churn: ${churnWindow / 60_000} min measured.`,
   ].join('\n');
   return { title: 'CHORD-RELOAD in the simulator', markdown };
 }
 
-/** What 10^5 peers would cost, from the largest run: build events per join and steady events per peer-second. */
+/** What 10^5 peers would cost, from the largest run: steady events per peer-second and CPU per event. */
 function extrapolate(r: Run): string {
-  const b = phase(r, 'build');
   const s = phase(r, 'steady');
-  const perEvent = (b.cpu + s.cpu) / (b.events + s.events);
-  const buildHours = (1e5 * (b.events / r.nodes) * perEvent) / 3600;
+  const perEvent = s.cpu / s.events;
   const steadyEventsPerSec = (s.events / s.virtual / r.nodes) * 1e5;
-  return `not run: the largest run is ${r.nodes} peers, whose steady state runs at ${f2(s.virtual / s.cpu)}× real time per CPU; at its ${Math.round(1e6 * perEvent)} µs per event, 10^5 peers would take about ${f1(buildHours)} h of CPU to build and run at about ${f2(1 / (steadyEventsPerSec * perEvent))}× real time`;
+  return `not run: the largest run is ${label(r)}, whose steady state runs at ${f2(s.virtual / s.cpu)}× real time per CPU; at its ${Math.round(1e6 * perEvent)} µs per event, 10^5 peers would run at about ${f2(1 / (steadyEventsPerSec * perEvent))}× real time`;
 }
 
 export const bench: Bench = { name: 'sim', run };

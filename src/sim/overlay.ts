@@ -146,10 +146,11 @@ export class SimOverlay {
     }
   }
 
-  start(ep: SimEndpoint): void {
+  /** Starts a created node: by default it joins through bootstrap; `how` starts it otherwise (bulk-start.ts). */
+  start(ep: SimEndpoint, how: (node: ReloadNode, now: number) => void = (n, now) => n.start(now)): void {
     this.#accumulate();
     this.#alive++;
-    this.net.input(ep, (n, now) => n.start(now));
+    this.net.input(ep, how);
   }
 
   /** Silent failure (no FIN): the peers must notice on their own. */

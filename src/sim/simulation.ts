@@ -1,6 +1,7 @@
 import { second } from '../core/clock.js';
 import { randomExponential } from '../core/random.js';
 import { MessageCode } from '../reload/messages/codes.js';
+import { bulkStart } from './bulk-start.js';
 import { drawSession, type SessionDistribution } from './churn.js';
 import type { LatencyModel } from './latency.js';
 import { type SimEndpoint, type SimNodeConfig, SimOverlay } from './overlay.js';
@@ -23,6 +24,11 @@ export interface SimulationOptions {
   readonly settle?: number;
   /** Stable bootstrap peers (never failed or churned; default one per 1000 peers, at most 8). */
   readonly bootstrapPeers?: number;
+  /**
+   * 'join' (default): every peer joins through bootstrap, as real peers do. 'bulk': every peer starts
+   * at once with the routing table of a converged ring (bulk-start.ts; for large N, labelled as such).
+   */
+  readonly start?: 'join' | 'bulk';
   readonly latency?: LatencyModel;
   readonly loss?: number;
   readonly node?: Partial<SimNodeConfig>;
@@ -96,6 +102,7 @@ export class Simulation {
 
   /** Virtual time the build phase takes (for progress reports). */
   get buildTime(): number {
+    if (this.#opts.start === 'bulk') return this.#opts.settle ?? SIM_TIMING.settle;
     const rate = this.#opts.joinRate ?? Math.max(20, this.#opts.nodes / 100);
     return (this.#opts.nodes / rate) * second + (this.#opts.settle ?? SIM_TIMING.settle);
   }
@@ -119,11 +126,19 @@ export class Simulation {
     cost.events += net.counters.events - e0;
   }
 
-  /** Bootstrap peers first, a second apart; then the rest join as a Poisson process. */
+  /**
+   * Bootstrap peers first, a second apart; then the rest join as a Poisson process. With `start: 'bulk'`
+   * every peer starts at once from the oracle's routing state instead (bulk-start.ts).
+   */
   build(): void {
     const o = this.overlay;
     const n = this.#opts.nodes;
     const k = Math.min(n, Math.max(1, o.bootstrapCount));
+    if (this.#opts.start === 'bulk') {
+      bulkStart(o, n);
+      this.advance(o.now + (this.#opts.settle ?? SIM_TIMING.settle), 'build');
+      return;
+    }
     const rate = this.#opts.joinRate ?? Math.max(20, n / 100);
     let t = o.now;
     for (let i = 0; i < n; i++) {

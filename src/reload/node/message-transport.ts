@@ -535,8 +535,11 @@ export class MessageTransport {
       ...(this.#opts.linkFailureGrace === undefined ? {} : { failureGrace: this.#opts.linkFailureGrace }),
       ...(this.#opts.minRto === undefined ? {} : { minRto: this.#opts.minRto }),
     });
+    // Only a peer that already has a link up can have a duplicate: skip the scan of every link otherwise
+    // (a node of a large overlay brings up hundreds of links, and each scan is O(links)).
+    const linked = this.connections.linkTo(peer) !== undefined;
     this.connections.up(c.id, peer, link, now);
-    const dup = resolveDuplicate(this.connections, peer, this.localId);
+    const dup = linked ? resolveDuplicate(this.connections, peer, this.localId) : undefined;
     if (dup !== undefined) {
       this.connections.prefer(peer, dup.keep.id);
       for (const d of dup.close) {
