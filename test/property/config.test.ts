@@ -21,6 +21,14 @@ const label = fc.stringMatching(/^[a-z0-9](?:[a-z0-9-]{0,10}[a-z0-9])?$/);
 const domain = fc
   .tuple(fc.array(label, { maxLength: 3 }), fc.stringMatching(/^[a-z][a-z0-9]{0,5}$/))
   .map(([ls, tld]) => [...ls, tld].join('.'));
+function validUrl(u: string): boolean {
+  try {
+    new URL(u);
+    return true;
+  } catch {
+    return false;
+  }
+}
 const token = fc.stringMatching(/^[A-Z][A-Z0-9_-]{0,15}$/);
 /** Text that survives XML: no controls, surrogates or non-characters, no surrounding whitespace. */
 const xmlText = fc
@@ -107,7 +115,11 @@ const config: fc.Arbitrary<OverlayConfig> = fc
       nodeIdLength: fc.integer({ min: 16, max: 20 }),
       rootCerts: fc.array(fc.uint8Array({ maxLength: 120 }), { maxLength: 3 }),
       enrollmentServers: fc.array(
-        domain.map((d) => `https://${d}/enroll`),
+        domain
+          .map((d) => `https://${d}/enroll`)
+          // A label like `xn--a` is an A-label that is not valid punycode: no URL parser takes it (the
+          // reader rightly refuses the document), so it is not a document to round-trip.
+          .filter(validUrl),
         { maxLength: 2 },
       ),
       selfSignedPermitted: fc.boolean(),
