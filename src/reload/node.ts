@@ -1,22 +1,22 @@
 import { TypedEmitter } from '../core/events.js';
 import { type KindId, type NodeId, nodeIdToHex, type ResourceId, type TransactionId } from '../core/ids.js';
 import type { Logger } from '../core/logger.js';
-import { type Random, randomU64 } from '../core/random.js';
+import type { Random } from '../core/random.js';
 import { TimerTable } from '../core/timer-table.js';
-import { decode, encode } from '../wire/index.js';
+import { encode } from '../wire/index.js';
 import { chordResourceId } from './config/hashes.js';
-import { ErrorCode, MessageCode } from './messages/codes.js';
+import { MessageCode } from './messages/codes.js';
 import type { Destination } from './messages/common.js';
-import { pingAns, pingReq } from './messages/ping.js';
-import { probeAns, probeReq } from './messages/probe.js';
+import { pingReq } from './messages/ping.js';
 import { AttachService, type HostPort } from './node/attach.js';
 import { Bootstrapper } from './node/bootstrap.js';
 import { ConfigUpdates, type InstalledConfiguration } from './node/config-update.js';
 import { Diagnostics, type TraceResult } from './node/diagnostics.js';
 import { MessageTransport, type MessageTransportOptions } from './node/message-transport.js';
 import { PeerAddresses } from './node/peer-addresses.js';
+import { answerPing, answerProbe } from './node/ping-probe.js';
 import type { MessageSecurity } from './node/ports.js';
-import type { IncomingRequest, NodeOutput, RequestResult, RequestSpec } from './node/types.js';
+import type { NodeOutput, RequestResult, RequestSpec } from './node/types.js';
 import { composeStorage, type NodeStorageConfig } from './node-storage.js';
 import type { LinkId } from './routing/types.js';
 import type { Signer } from './security/signer.js';
@@ -217,8 +217,14 @@ export class ReloadNode {
   #wire(): void {
     const t = this.transport;
     t.handle(MessageCode.attach_req, (r) => this.attach.onAttach(r));
-    t.handle(MessageCode.ping_req, (r) => this.#onPing(r));
-    t.handle(MessageCode.probe_req, (r) => this.#onProbe(r));
+    t.handle(MessageCode.ping_req, (r) => answerPing(r, t.codecContext, this.diagnostics, this.#deps.random));
+    t.handle(MessageCode.probe_req, (r) =>
+      answerProbe(r, t.codecContext, {
+        responsiblePpb: () => this.chord.responsiblePpb(),
+        numResources: () => this.numResources(),
+        uptimeSeconds: (now) => this.chord.uptimeSeconds(now),
+      }),
+    );
     t.handle(MessageCode.path_track_req, (r) => this.diagnostics.onPathTrack(r));
     for (const [code, h] of this.chord.handlers()) t.handle(code, h);
     t.events.on('link-up', ({ link, peer }) => {
@@ -446,41 +452,10 @@ export class ReloadNode {
     );
   }
 
-  #onPing(req: IncomingRequest): void {
-    decode(pingReq, req.body, this.transport.codecContext, 'PingReq');
-    // RFC 7851 §4.2: an extended Ping is answered with the diagnostics it asked for.
-    const extensions = this.diagnostics.pingExtensions(req);
-    if ('expired' in extensions) {
-      req.error(ErrorCode.Error_Message_Expired, 'diagnostics request expired');
-      return;
-    }
-    const body = encode(pingAns, {
-      responseId: randomU64(this.#deps.random),
-      time: BigInt(Math.floor(req.now)),
-    });
-    req.answer(body, extensions);
-  }
-
   /** Traces the overlay path to a node or resource with RFC 7851 PathTrack. */
   trace(destination: Destination, now: number, callback: (r: TraceResult) => void): void {
     this.#now = now;
     this.diagnostics.trace(destination, callback);
-  }
-
-  /** RFC 6940 §6.4.2.5: answer the requested items we know, in the order asked. */
-  #onProbe(req: IncomingRequest): void {
-    const { requestedInfo } = decode(probeReq, req.body, this.transport.codecContext, 'ProbeReq');
-    const info = [];
-    for (const t of requestedInfo) {
-      if (t === 1) info.push({ type: 'responsible_set' as const, value: this.chord.responsiblePpb() });
-      else if (t === 2) info.push({ type: 'num_resources' as const, value: this.numResources() });
-      else if (t === 3) info.push({ type: 'uptime' as const, value: this.chord.uptimeSeconds(req.now) });
-    }
-    if (requestedInfo.length > 0 && info.length === 0) {
-      req.error(ErrorCode.Error_Invalid_Message, 'no known probe information type requested');
-      return;
-    }
-    req.answer(encode(probeAns, { probeInfo: info }));
   }
 
   /** Distinct Resource-IDs stored here (Probe num_resources, RFC 6940 §6.4.2.5). */

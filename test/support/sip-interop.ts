@@ -139,8 +139,8 @@ export function startSipp(args: readonly string[], statsFile: string, timeoutMs 
 export function callMessages(
   errors: string,
   messages: string,
-  who = 'SIPp',
-  part: 'summary' | 'messages' | 'both' = 'both',
+  who: string,
+  part: 'summary' | 'messages',
 ): string {
   const ids = [...new Set([...errors.matchAll(/Call-I[Dd] '([^']+)'/g)].map((m) => m[1] as string))];
   if (ids.length === 0 || messages === '') return '';
@@ -165,9 +165,8 @@ export function callMessages(
       const cseq = /^CSeq:\s*(.*)$/im.exec(b)?.[1] ?? '?';
       return `  ${time} ${dir} ${start.trim()} (CSeq ${cseq.trim()})`;
     });
-    const lines = part === 'messages' ? [] : summary.slice(0, 20);
-    const full = part === 'summary' ? [] : [mine.slice(0, 12).join('\n--\n')];
-    out.push(`\n${who}'s messages of call ${id}:\n${[...lines, ...full].join('\n')}`);
+    const lines = part === 'summary' ? summary.slice(0, 20) : mine.slice(0, 12);
+    out.push(`\n${who}'s messages of call ${id}:\n${lines.join(part === 'summary' ? '\n' : '\n--\n')}`);
   }
   return out.join('\n').slice(0, 12_000);
 }
